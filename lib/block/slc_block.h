@@ -104,9 +104,11 @@ void slc_block_begin(struct slc_block_builder *b, uint8_t *base, uint32_t cap, u
 
 /*
  * Append r. r->seq must be first_seq + count (the first record sets first_seq) and
- * r->arrival_ms must not be below the previous record's. Returns 0, -ENOSPC if it
- * does not fit in cap, -EINVAL if r breaks the rules above or its key length is
- * not 1..256.
+ * r->arrival_ms must not be below the previous record's (nor more than UINT32_MAX
+ * ms after the block's first record). Returns 0, -ENOSPC if it does not fit in cap
+ * (64 + payload + record size > cap, or the payload would exceed
+ * SLC_BLOCK_PAYLOAD_MAX), -EINVAL if r breaks the rules above or its key length is
+ * not 1..256 (checked before -ENOSPC). On error the builder is unchanged.
  */
 int slc_block_add(struct slc_block_builder *b, const struct slc_record *r);
 
@@ -114,8 +116,10 @@ int slc_block_add(struct slc_block_builder *b, const struct slc_record *r);
  * Seal the block: compress the payload with z if z is non-NULL and that shrinks
  * it, fill the header, compute the CRC. The span is the block length rounded up to
  * SLC_BLOCK_ALIGN, or, if pad_to_page, up to the next 4 KiB boundary of the file
- * given that the block starts at file offset file_off (padding bytes are zeroed).
- * Returns the span. The builder must hold at least one record.
+ * given that the block starts at file offset file_off (a multiple of 8). The
+ * padding, and the tail of the raw payload that compression freed, are zeroed as
+ * far as they lie within cap, so no stale bytes follow the block. Returns the
+ * span, or 0 (and writes nothing) if the builder holds no record.
  */
 uint32_t slc_block_seal(struct slc_block_builder *b, struct slc_block_zctx *z, uint64_t file_off,
 	bool pad_to_page);
@@ -123,29 +127,39 @@ uint32_t slc_block_seal(struct slc_block_builder *b, struct slc_block_zctx *z, u
 /* ---- checking and reading ---- */
 
 /*
- * Check the block at p, of which avail bytes are readable. Returns:
+ * Check the block at p, of which avail bytes are readable. Never reads p[avail] or
+ * beyond. Returns:
  *   1        a good block; *bi filled;
  *   0        no block: the 64 header bytes are all zero (end of written data);
  *   -ENODATA the header is sane but the block extends beyond avail (read more);
- *   -EBADMSG not a valid block: bad magic, version, lengths, or CRC mismatch.
+ *   -EBADMSG not a valid block: bad magic, version, hdr_len, flags, count, lengths,
+ *            span, or CRC mismatch.
+ * With fewer than 64 bytes available (a short tail): 0 if avail >= 1 and those
+ * bytes are all zero (no block can start here); -EBADMSG if they are not zero and
+ * do not begin like the magic; otherwise (avail == 0, or a magic prefix) -ENODATA.
+ * *bi is written only when 1 is returned.
  */
 int slc_block_check(const void *p, size_t avail, struct slc_block_info *bi);
 
 /*
  * The raw payload of a checked block: a pointer into the block, or, if it is
- * compressed, into z's scratch after inflating. Returns 0 or -EBADMSG if the
- * payload does not inflate to raw_len bytes, -EINVAL if compressed and z is NULL.
+ * compressed, into z's scratch after inflating (valid until z's next use; the
+ * scratch grows if raw_len exceeds the size z was created for). Returns 0,
+ * -EBADMSG if the payload does not inflate to exactly raw_len bytes, -EINVAL if
+ * compressed and z is NULL, -ENOMEM if z's scratch cannot grow.
  */
 int slc_block_payload(const void *p, const struct slc_block_info *bi, struct slc_block_zctx *z,
 	const uint8_t **payload);
 
 struct slc_block_iter {
-	const uint8_t *p;
+	const uint8_t *p;        /* next record; NULL after an error (sticky -EBADMSG) */
 	const uint8_t *end;
 	uint64_t first_seq;
 	int64_t first_time_ms;
+	int64_t last_time_ms;
 	uint32_t left;
 	uint32_t i;
+	uint32_t prev_time_delta;
 };
 
 void slc_block_iter_init(struct slc_block_iter *it, const uint8_t *payload,
@@ -153,8 +167,12 @@ void slc_block_iter_init(struct slc_block_iter *it, const uint8_t *payload,
 
 /*
  * Next record of the payload. Returns 1 with *r filled (pointers into the
- * payload), 0 after the last one, -EBADMSG if the payload is malformed (lengths
- * beyond the payload, wrong count, sequence out of order).
+ * payload), 0 after the last one, -EBADMSG if the payload is malformed: lengths
+ * beyond the payload, key_len not 1..256, unknown record flags, not exactly count
+ * records filling raw_len, seq_delta != the record's index, time deltas not
+ * starting at 0, decreasing, or not ending at last_time_ms. The error is reported
+ * when the iterator reaches the bad record (or the last one, for a count or
+ * last-time mismatch) and stays: every later call returns -EBADMSG too.
  */
 int slc_block_iter_next(struct slc_block_iter *it, struct slc_record *r);
 
