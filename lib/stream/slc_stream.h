@@ -87,17 +87,17 @@ bool slc_stream_name_valid(const char *name);
 
 /*
  * Create a stream of nshards equal shards under data_dir (created if missing),
- * and each shard's directory. Returns the new handle, or NULL with errno set:
- * EINVAL (bad name, nshards not in 1..SLC_STREAM_SHARDS_MAX, bad settings), EEXIST
+ * and each shard's directory; settings NULL means the defaults. Returns the new
+ * handle, or NULL with errno set: EINVAL (bad name, nshards not in 1..SLC_STREAM_SHARDS_MAX, bad settings), EEXIST
  * (stream exists), or the errno of the failing file operation.
  */
 struct slc_stream *slc_stream_create(const char *data_dir, const char *name, uint32_t nshards,
 	const struct slc_stream_settings *settings);
 
 /*
- * Open an existing stream. Returns NULL with errno set: ENOENT (no such stream),
- * EBADMSG (stream.meta is not valid; a message naming the line is logged), or
- * the errno of the failing file operation.
+ * Open an existing stream. Returns NULL with errno set: EINVAL (bad name),
+ * ENOENT (no such stream), EBADMSG (stream.meta is not valid; a message naming
+ * the line is logged), or the errno of the failing file operation.
  */
 struct slc_stream *slc_stream_open(const char *data_dir, const char *name);
 
