@@ -1,0 +1,81 @@
+/*
+ * @file
+ * Helpers shared by the subcommands of the `sluice` command-line tool.
+ *
+ * Exit codes are the tool's contract with scripts: 0 success, 1 a failure
+ * reported by the library or the file system (the message names the stream,
+ * shard or file), 2 a usage error (the message names the option, the value and
+ * the fix). Every message goes to stderr and starts with "sluice <cmd>: ".
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "slc_stream.h"
+
+#define SLUICE_EXIT_OK 0
+#define SLUICE_EXIT_FAIL 1
+#define SLUICE_EXIT_USAGE 2
+
+/* One subcommand: run() gets argv with argv[0] = the command name. */
+struct sluice_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *f);
+};
+
+int sluice_cmd_create(int argc, char **argv);
+int sluice_cmd_put(int argc, char **argv);
+int sluice_cmd_read(int argc, char **argv);
+int sluice_cmd_shards(int argc, char **argv);
+int sluice_cmd_verify(int argc, char **argv);
+void sluice_usage_create(FILE *f);
+void sluice_usage_put(FILE *f);
+void sluice_usage_read(FILE *f);
+void sluice_usage_shards(FILE *f);
+void sluice_usage_verify(FILE *f);
+
+/* "sluice <cmd>: <msg>; see 'sluice <cmd> --help'" on stderr. Returns 2. */
+int sluice_usage_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "sluice <cmd>: <msg>" on stderr. Returns 1. */
+int sluice_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Turn getopt_long's '?' (unknown option) or ':' (missing value) into a
+ * message naming the offending argument. Returns 2. Option strings must start
+ * with ':' so that getopt reports a missing value as ':' and prints nothing.
+ */
+int sluice_getopt_err(const char *cmd, int c, char **argv);
+
+/* Reject positional arguments left after the options. Returns 0 or 2. */
+int sluice_no_operands(const char *cmd, int argc, char **argv);
+
+/* Parse a decimal integer in [min, max] given for option opt. Returns 0 or 2. */
+int sluice_parse_u64(const char *cmd, const char *opt, const char *val, uint64_t min, uint64_t max,
+	uint64_t *out);
+
+/* Check that a required option was given. Returns 0 or 2. */
+int sluice_require(const char *cmd, const char *opt, const char *val);
+
+/*
+ * Open stream name under data_dir, reporting failures ("stream S not found in
+ * D", ...). Returns the handle or NULL (message printed).
+ */
+struct slc_stream *sluice_stream_open(const char *cmd, const char *data_dir, const char *name);
+
+/* Print the stream's settings line and its shard table (slc_log_shard_info). 0 or 1. */
+int sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st);
+
+/*
+ * Take the stream's writer lock (flock on <stream dir>/writer.lock) and write
+ * our pid into it. Returns 0 with *fd set, or 1 with a message naming the
+ * process holding it.
+ */
+int sluice_writer_lock(const char *cmd, const struct slc_stream *st, int *fd);
+
+#endif /* SLUICE_H */

@@ -1,0 +1,163 @@
+/*
+ * Helpers shared by the `sluice` subcommands: error messages with the tool's
+ * exit codes, option parsing, opening a stream with a message that names what is
+ * missing, and the stream's writer lock.
+ *
+ * The writer lock is an flock(2) on streams/<S>/writer.lock (docs/log-format.md).
+ * flock cannot tell who holds it, so the holder writes its pid into the file
+ * after taking the lock; a process that fails to take it reads that pid back for
+ * its message. The lock goes away with the holder, also after kill -9.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "slc_mem.h"
+#include "sluice.h"
+
+int
+sluice_usage_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sluice %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'sluice %s --help'\n", cmd);
+	return SLUICE_EXIT_USAGE;
+}
+
+int
+sluice_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sluice %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return SLUICE_EXIT_FAIL;
+}
+
+int
+sluice_getopt_err(const char *cmd, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return sluice_usage_err(cmd, "option '%s' needs a value", arg);
+	if (optopt != 0 && (arg[0] != '-' || arg[1] != '-'))
+		return sluice_usage_err(cmd, "unknown option '-%c'", optopt);
+	return sluice_usage_err(cmd, "unknown option '%s'", arg);
+}
+
+int
+sluice_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind < argc)
+		return sluice_usage_err(cmd, "unexpected argument '%s' (every value is given with an "
+			"option)", argv[optind]);
+	return 0;
+}
+
+int
+sluice_parse_u64(const char *cmd, const char *opt, const char *val, uint64_t min, uint64_t max,
+	uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (val[0] < '0' || val[0] > '9')
+		goto bad;
+	v = strtoull(val, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return sluice_usage_err(cmd, "%s '%s' is not valid: give a whole number from %" PRIu64
+		" to %" PRIu64, opt, val, min, max);
+}
+
+int
+sluice_require(const char *cmd, const char *opt, const char *val)
+{
+	if (val == NULL)
+		return sluice_usage_err(cmd, "%s is required", opt);
+	if (val[0] == '\0')
+		return sluice_usage_err(cmd, "%s must not be empty", opt);
+	return 0;
+}
+
+struct slc_stream *
+sluice_stream_open(const char *cmd, const char *data_dir, const char *name)
+{
+	struct slc_stream *st;
+
+	if (!slc_stream_name_valid(name)) {
+		sluice_fail(cmd, "'%s' is not a valid stream name (1 to %d characters of "
+			"A-Z a-z 0-9 _ . -)", name, SLC_STREAM_NAME_MAX);
+		return NULL;
+	}
+	st = slc_stream_open(data_dir, name);
+	if (st != NULL)
+		return st;
+	if (errno == ENOENT)
+		sluice_fail(cmd, "stream %s not found in %s (create it with 'sluice create')", name,
+			data_dir);
+	else if (errno == EBADMSG)
+		sluice_fail(cmd, "stream %s in %s: %s/streams/%s/stream.meta is not valid (see the "
+			"message above)", name, data_dir, data_dir, name);
+	else
+		sluice_fail(cmd, "cannot open stream %s in %s: %s", name, data_dir, strerror(errno));
+	return NULL;
+}
+
+int
+sluice_writer_lock(const char *cmd, const struct slc_stream *st, int *fdp)
+{
+	char path[4096], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/writer.lock", st->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return sluice_fail(cmd, "stream %s: cannot open %s: %s", st->name, path,
+			strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int err = errno;
+
+		if (err != EWOULDBLOCK) {
+			close(fd);
+			return sluice_fail(cmd, "stream %s: cannot lock %s: %s", st->name, path,
+				strerror(err));
+		}
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (buf[0] != '\0')
+			return sluice_fail(cmd, "stream %s is being written by another process "
+				"(pid %s holds %s)", st->name, buf, path);
+		return sluice_fail(cmd, "stream %s is being written by another process (it holds %s)",
+			st->name, path);
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, n, 0) != n) {
+		/* The pid is only for messages; the lock itself is held. */
+		fprintf(stderr, "sluice %s: warning: cannot write pid to %s: %s\n", cmd, path,
+			strerror(errno));
+	}
+	*fdp = fd;
+	return 0;
+}
