@@ -3,9 +3,10 @@
  *
  *   log_index.c    segment naming and listing, index entries, reading and checking
  *                  blocks from files (used by the writer's recovery and by readers)
- *   log_recover.c  slc_log_recover(): cut a torn tail, continue the counter
+ *   log_recover.c  slc_log_recover(): cut a torn tail, continue the counter;
+ *                  slc_log_shard_info(), its read-only twin
  *   log_writer.c   the writer (owner core): buffers, blocks, io_uring, durability
- *   log_reader.c   readers, slc_log_shard_info(), slc_log_verify()
+ *   log_reader.c   readers, slc_log_verify()
  */
 #ifndef LOG_PRIV_H
 #define LOG_PRIV_H
@@ -100,5 +101,52 @@ int log_read_block(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb,
  */
 int log_walk(int fd, uint64_t fsize, uint64_t from, struct log_rbuf *rb, uint64_t *end_off,
 	uint64_t *next_seq, int64_t *last_time_ms, uint64_t *nblocks);
+
+/*
+ * After log_read_block() returned -EBADMSG at off: why the bytes there are not a
+ * good block ("bad magic", "CRC mismatch", "block extends beyond end of file",
+ * ...), as a short phrase into why.
+ */
+void log_block_why(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb, char *why,
+	size_t len);
+
+/*
+ * Check the raw payload of a good block as readers must (docs/log-format.md):
+ * exactly bi->count records with seq_delta 0, 1, ..., arrival times non-decreasing
+ * from first_time_ms to last_time_ms, no bytes after the last record. Returns 0, or
+ * -EBADMSG with a reason such as "record 3 length beyond payload" in why.
+ */
+int log_payload_check(const uint8_t *payload, const struct slc_block_info *bi, char *why,
+	size_t len);
+
+/*
+ * Of the first n index entries, find the last one (checking from the end back)
+ * that points at a good block with the same first_seq. *good is its position + 1,
+ * 0 if none. Returns 0 or -errno of pread.
+ */
+int log_idx_verified(int fd, uint64_t fsize, const struct log_idx_entry *ents, uint32_t n,
+	struct log_rbuf *rb, uint32_t *good);
+
+/* ---- the tail of a segment (recovery, shard info, LATEST readers) ---- */
+
+struct log_tail {
+	uint32_t idx_loaded;     /* usable entries log_idx_load() found */
+	uint32_t idx_good;       /* entries up to the last verified one (0: none) */
+	uint64_t from;           /* where the walk started: that entry's block, or 0 */
+	uint64_t end_off;        /* first position that is not a good block */
+	uint64_t next_seq;       /* counter after the last good record; segment name if none */
+	int64_t last_time_ms;    /* arrival of the last good record, -1 if none */
+	uint64_t nblocks;        /* good blocks walked */
+	bool bad;                /* the walk ended at bad bytes (not zeros or end of file) */
+};
+
+/*
+ * Find the end of the good blocks of segment seg (open as fd, size fsize) by
+ * reading only its tail: start from the last verified index entry (or offset 0,
+ * whose block must carry the segment's name as first_seq) and walk spans.
+ * Read-only. Returns 0 (t filled) or -errno.
+ */
+int log_seg_tail(const struct log_seg *seg, int fd, uint64_t fsize, struct log_rbuf *rb,
+	struct log_tail *t);
 
 #endif /* LOG_PRIV_H */
