@@ -572,3 +572,36 @@ out:
 	slc_free(ents);
 	return rc;
 }
+
+#define SECTOR 512u
+
+bool
+log_block_unlanded(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb)
+{
+	struct slc_block_info bi;
+	uint8_t hdr[SLC_BLOCK_HDR_LEN];
+	uint64_t end, s;
+	size_t got = 0;
+
+	if (pread_full(fd, hdr, sizeof(hdr), off, &got) < 0 || got < sizeof(hdr))
+		return false;
+	/* With 64 bytes, a sane header always reports -ENODATA (count >= 1). */
+	if (slc_block_check(hdr, sizeof(hdr), &bi) != -ENODATA)
+		return false;
+	end = off + SLC_BLOCK_HDR_LEN + rte_le_to_cpu_32(((struct slc_block_hdr *)hdr)->stored_len);
+	if (end > fsize)
+		return true;
+	if (rbuf_reserve(rb, (size_t)(end - off)) < 0 ||
+			pread_full(fd, rb->p, (size_t)(end - off), off, &got) < 0 || got < end - off)
+		return false;
+	for (s = SLC_ALIGN_UP(off + SLC_BLOCK_HDR_LEN, (uint64_t)SECTOR); s < end; s += SECTOR) {
+		uint64_t e = s + SECTOR < end ? s + SECTOR : end;
+
+		/* a short last piece counts only if it could not be a record's tail */
+		if (e - s < SLC_REC_HDR_LEN)
+			break;
+		if (all_zero(rb->p + (s - off), (size_t)(e - s)))
+			return true;
+	}
+	return false;
+}

@@ -107,6 +107,17 @@ int log_walk(int fd, uint64_t fsize, uint64_t from, struct log_rbuf *rb, uint64_
  * good block ("bad magic", "CRC mismatch", "block extends beyond end of file",
  * ...), as a short phrase into why.
  */
+/*
+ * Does the bad block at off look like a write that has not (fully) landed: a
+ * header that passes every check but the CRC, and a block that runs past the end
+ * of the file or holds a 512-byte sector (at a file offset multiple of 512) that
+ * is all zero? That is what an O_DIRECT write still in progress, or one cut
+ * short by a crash, leaves behind; a flipped byte in a written block is not. At
+ * the end of a shard's last segment such a block ends the log (recovery cuts
+ * it); anywhere else it is damage.
+ */
+bool log_block_unlanded(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb);
+
 void log_block_why(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb, char *why,
 	size_t len);
 

@@ -250,6 +250,13 @@ reader_read(struct slc_log_reader *r, const uint8_t **blk)
 		rc = log_read_block(r->fd, r->off, r->fsize, &r->rb, blk, &r->bi);
 		if (rc == 1 || (rc < 0 && rc != -EBADMSG))
 			return rc;
+		/*
+		 * A write that has not landed (yet) ends the data for now, exactly
+		 * where recovery would cut it; only if a further segment exists is
+		 * it a gap, which reader_seg_next() reports.
+		 */
+		if (rc == -EBADMSG && log_block_unlanded(r->fd, r->off, r->fsize, &r->rb))
+			rc = 0;
 		/* Zero header, end of file or bad bytes: has the writer moved on? */
 		if (fstat(r->fd, &sb) < 0)
 			return -errno;
@@ -715,6 +722,14 @@ slc_log_verify(const struct slc_stream *st, uint32_t index, slc_log_bad_cb bad, 
 				known = true;
 				off += bi.span;
 				continue;
+			}
+			if (i == n - 1 && log_block_unlanded(fd, off, (uint64_t)sb.st_size, &rb)) {
+				/* The log's end: what a writer at work or a crash leaves. */
+				LOG_LOG(NOTICE, "stream %s shard %u: unfinished write at %s offset %"
+					PRIu64 " ends the log (a write in progress, or cut short by a "
+					"crash: the next writer to open the shard cuts it)", st->name,
+					index, cur, off);
+				break;
 			}
 			log_block_why(fd, off, (uint64_t)sb.st_size, &rb, why, sizeof(why));
 			if (bad != NULL)
