@@ -542,22 +542,84 @@ test_slc_log_verify_one_report_per_flip(void)
 	ts_spit(lp, orig, len);
 	free(orig);
 
-	/* an unrecovered torn tail is reported too */
-	b = &s->blk[s->nblk - 1];
-	ts_path(s, b->seg, LOG_SEG_EXT, lp, sizeof(lp));
-	{
-		int fd = open(lp, O_RDWR);
-		uint8_t zero[4096] = { 0 };
+	ts_free(s);
+}
 
-		CU_ASSERT(pwrite(fd, zero, b->len / 2, (off_t)(b->off + b->len / 2)) ==
-			(ssize_t)(b->len / 2));
-		close(fd);
+/*
+ * The last block of the last segment, written only in part (a write in progress,
+ * or one a crash cut short): readers and verify see the end of the log there,
+ * exactly where recovery would cut. A flipped byte in the same block is damage.
+ */
+static void
+test_slc_log_reader_next_unlanded_tail(void)
+{
+	struct ts *s = ts_create(0, 0);
+	struct bad_log bl;
+	const struct ts_blk *b;
+	uint8_t zero[512] = { 0 };
+	uint64_t blocks, records, sec, before;
+	char lp[256];
+	uint8_t *orig;
+	size_t len;
+	uint32_t i;
+	int fd, rc;
+
+	CU_ASSERT_FATAL(s != NULL);
+	for (i = 0; i < 5; i++)
+		ts_block_dlen(s, 40, 100, false);        /* ~5.4 KB blocks */
+	ts_close_seg(s);
+	b = &s->blk[s->nblk - 1];
+	before = s->seq - b->count;
+	ts_path(s, b->seg, LOG_SEG_EXT, lp, sizeof(lp));
+	orig = ts_slurp(lp, &len);
+
+	/* (1) cut by the end of the file */
+	CU_ASSERT_EQUAL(truncate(lp, (off_t)(b->off + b->len / 2)), 0);
+	memset(&bl, 0, sizeof(bl));
+	CU_ASSERT_EQUAL(slc_log_verify(&s->st, 0, log_bad, &bl, &blocks, &records), 0);
+	CU_ASSERT_EQUAL(bl.n, 0);
+	CU_ASSERT_EQUAL(blocks, s->nblk - 1);
+	CU_ASSERT_EQUAL(records, before);
+	CU_ASSERT_EQUAL(ts_read_all(s, &(struct slc_log_pos){ .type = SLC_LOG_POS_TRIM_HORIZON },
+		0, &rc), before);
+	CU_ASSERT_EQUAL(rc, 0);
+
+	/* (2) a 512-byte sector inside the block not written yet */
+	ts_spit(lp, orig, len);
+	sec = SLC_ALIGN_UP(b->off + SLC_BLOCK_HDR_LEN, 512) + 512;
+	CU_ASSERT_FATAL(sec + 512 <= b->off + b->len);
+	fd = open(lp, O_WRONLY);
+	CU_ASSERT(pwrite(fd, zero, sizeof(zero), (off_t)sec) == (ssize_t)sizeof(zero));
+	close(fd);
+	memset(&bl, 0, sizeof(bl));
+	CU_ASSERT_EQUAL(slc_log_verify(&s->st, 0, log_bad, &bl, &blocks, &records), 0);
+	CU_ASSERT_EQUAL(bl.n, 0);
+	CU_ASSERT_EQUAL(records, before);
+	{
+		struct slc_log_reader *r = open_at(s, SLC_LOG_POS_TRIM_HORIZON, 0, 0);
+
+		CU_ASSERT_FATAL(r != NULL);
+		CU_ASSERT_EQUAL(ts_drain(s, r, 0, &rc), before);
+		CU_ASSERT_EQUAL(rc, 0);
+		/* the write lands: the same reader goes on with it */
+		ts_spit(lp, orig, len);
+		CU_ASSERT_EQUAL(ts_drain(s, r, before, &rc), b->count);
+		CU_ASSERT_EQUAL(rc, 0);
+		slc_log_reader_close(r);
 	}
+
+	/* (3) the same block fully written with one flipped byte: damage */
+	ts_flip(lp, b->off + b->len - 100, 0x04);
 	memset(&bl, 0, sizeof(bl));
 	CU_ASSERT_EQUAL(slc_log_verify(&s->st, 0, log_bad, &bl, &blocks, &records), -EBADMSG);
 	CU_ASSERT_EQUAL(bl.n, 1);
 	CU_ASSERT_EQUAL(bl.off[0], b->off);
-	CU_ASSERT_EQUAL(blocks, s->nblk - 1);
+	CU_ASSERT_STRING_EQUAL(bl.why[0], "CRC mismatch");
+	CU_ASSERT_EQUAL(ts_read_all(s, &(struct slc_log_pos){ .type = SLC_LOG_POS_TRIM_HORIZON },
+		0, &rc), before);
+	CU_ASSERT_EQUAL(rc, -EBADMSG);
+
+	free(orig);
 	ts_free(s);
 }
 
@@ -668,6 +730,8 @@ main(void)
 		CU_add_test(suite, "slc_log_verify_one_report_per_flip",
 			test_slc_log_verify_one_report_per_flip) == NULL ||
 		CU_add_test(suite, "slc_log_verify_gap", test_slc_log_verify_gap) == NULL ||
+		CU_add_test(suite, "slc_log_reader_next_unlanded_tail",
+			test_slc_log_reader_next_unlanded_tail) == NULL ||
 		CU_add_test(suite, "slc_log_shard_info_exact",
 			test_slc_log_shard_info_exact) == NULL)
 		goto fail;
