@@ -24,6 +24,7 @@
 
 #include <rte_byteorder.h>
 
+#include "slc_fs.h"
 #include "slc_mem.h"
 #include "log_priv.h"
 
@@ -48,27 +49,6 @@ log_idx_entry_crc_ok(const struct log_idx_entry *e)
 {
 	return rte_le_to_cpu_32(e->crc) ==
 		slc_block_crc32c(e, offsetof(struct log_idx_entry, crc));
-}
-
-static int
-pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pread(fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	*got = done;
-	return 0;
 }
 
 int
@@ -103,7 +83,7 @@ log_idx_load(const char *idx_path, struct log_idx_entry **ents, uint32_t *n)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = pread_full(fd, e, (size_t)cnt * sizeof(*e), 0, &got);
+	rc = slc_fs_pread_full(fd, e, (size_t)cnt * sizeof(*e), 0, &got);
 	if (rc < 0)
 		goto out;
 	cnt = (uint32_t)(got / sizeof(*e));
@@ -321,7 +301,7 @@ log_read_block(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb,
 	rc = rbuf_reserve(rb, (size_t)first);
 	if (rc < 0)
 		return rc;
-	rc = pread_full(fd, rb->p, (size_t)first, off, &got);
+	rc = slc_fs_pread_full(fd, rb->p, (size_t)first, off, &got);
 	if (rc < 0)
 		return rc;
 	if (got < first) {
@@ -342,7 +322,7 @@ log_read_block(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb,
 	rc = rbuf_reserve(rb, (size_t)need);
 	if (rc < 0)
 		return rc;
-	rc = pread_full(fd, rb->p, (size_t)need, off, &got);
+	rc = slc_fs_pread_full(fd, rb->p, (size_t)need, off, &got);
 	if (rc < 0)
 		return rc;
 	if (got < need)
@@ -368,7 +348,7 @@ log_block_why(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb, char *w
 		snprintf(why, len, "truncated header: %" PRIu64 " bytes before end of file", avail);
 		return;
 	}
-	if (pread_full(fd, &h, sizeof(h), off, &got) < 0 || got < sizeof(h)) {
+	if (slc_fs_pread_full(fd, &h, sizeof(h), off, &got) < 0 || got < sizeof(h)) {
 		snprintf(why, len, "header cannot be read");
 		return;
 	}
@@ -583,7 +563,7 @@ log_block_unlanded(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb)
 	uint64_t end, s;
 	size_t got = 0;
 
-	if (pread_full(fd, hdr, sizeof(hdr), off, &got) < 0 || got < sizeof(hdr))
+	if (slc_fs_pread_full(fd, hdr, sizeof(hdr), off, &got) < 0 || got < sizeof(hdr))
 		return false;
 	/* With 64 bytes, a sane header always reports -ENODATA (count >= 1). */
 	if (slc_block_check(hdr, sizeof(hdr), &bi) != -ENODATA)
@@ -592,7 +572,7 @@ log_block_unlanded(int fd, uint64_t off, uint64_t fsize, struct log_rbuf *rb)
 	if (end > fsize)
 		return true;
 	if (rbuf_reserve(rb, (size_t)(end - off)) < 0 ||
-			pread_full(fd, rb->p, (size_t)(end - off), off, &got) < 0 || got < end - off)
+			slc_fs_pread_full(fd, rb->p, (size_t)(end - off), off, &got) < 0 || got < end - off)
 		return false;
 	for (s = SLC_ALIGN_UP(off + SLC_BLOCK_HDR_LEN, (uint64_t)SECTOR); s < end; s += SECTOR) {
 		uint64_t e = s + SECTOR < end ? s + SECTOR : end;

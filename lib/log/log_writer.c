@@ -60,6 +60,7 @@
 #include <unistd.h>
 
 #include "slc_log.h"
+#include "slc_fs.h"
 #include "slc_mem.h"
 #include "slc_store.h"
 #include "slc_stream.h"
@@ -286,20 +287,6 @@ seg_link(struct slc_log_shard *sh, struct wseg *g)
 }
 
 static int
-dir_fsync(const char *dir)
-{
-	int fd, rc = 0;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static int
 idx_open(struct slc_log_shard *sh, struct wseg *g, bool trunc)
 {
 	char path[4096];
@@ -345,7 +332,7 @@ seg_create(struct slc_log_shard *sh, uint64_t first_seq)
 		return rc;
 	}
 	if (sh->fsync_mode) {
-		rc = dir_fsync(sh->dir);
+		rc = slc_fs_fsync_dir(sh->dir);
 		if (rc < 0) {
 			LOG_LOG(ERR, "shard %u: fsync of directory %s: %s", sh->index, sh->dir,
 				strerror(-rc));

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "slc_hashkey.h"
+#include "slc_fs.h"
 #include "slc_mem.h"
 #include "slc_stream.h"
 #include "stream_priv.h"
@@ -277,56 +278,6 @@ wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* mkdir -p; 0 or -errno. *created tells whether the last component was made. */
-static int
-mkdir_p(const char *path, bool *created)
-{
-	char *p;
-	size_t i, len = strlen(path);
-	struct stat sb;
-	int rc = 0;
-
-	*created = false;
-	if (len == 0)
-		return -ENOENT;
-	p = slc_strdup(path);
-	if (p == NULL)
-		return -ENOMEM;
-	for (i = 1; i <= len; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		p[i] = '\0';
-		if (mkdir(p, 0755) == 0) {
-			*created = true;
-		} else if (errno == EEXIST) {
-			*created = false;
-		} else {
-			rc = -errno;
-			break;
-		}
-		if (i < len)
-			p[i] = '/';
-	}
-	if (rc == 0 && (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)))
-		rc = -ENOTDIR;
-	slc_free(p);
-	return rc;
-}
-
-static int
-fsync_path(const char *dir)
-{
-	int fd, rc = 0;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 /*
  * Remove a scratch stream directory: its stream.meta files and empty shard
  * directories, all that create puts there. Best effort.
@@ -388,7 +339,7 @@ slc_stream_create(const char *data_dir, const char *name, uint32_t nshards,
 		return NULL;
 	}
 
-	rc = mkdir_p(data_dir, &dummy);
+	rc = slc_fs_mkdir_p(data_dir, &dummy);
 	if (rc != 0) {
 		STREAM_LOG(ERR, "create %s: data directory %s: %s", name, data_dir,
 			strerror(-rc));
@@ -405,7 +356,7 @@ slc_stream_create(const char *data_dir, const char *name, uint32_t nshards,
 		goto fail;
 	}
 	sprintf(scratch, "%s%s", final, CREATE_SUFFIX);
-	rc = mkdir_p(streams, &created_streams);
+	rc = slc_fs_mkdir_p(streams, &created_streams);
 	if (rc != 0) {
 		STREAM_LOG(ERR, "create %s: %s: %s", name, streams, strerror(-rc));
 		goto fail;
@@ -466,9 +417,9 @@ slc_stream_create(const char *data_dir, const char *name, uint32_t nshards,
 				strerror(-rc));
 		goto fail_scratch;
 	}
-	rc = fsync_path(streams);
+	rc = slc_fs_fsync_dir(streams);
 	if (rc == 0 && created_streams)
-		rc = fsync_path(data_dir);
+		rc = slc_fs_fsync_dir(data_dir);
 	if (rc != 0) {
 		/* not known to survive a crash: undo, so that failure means no stream */
 		STREAM_LOG(ERR, "create %s: fsync %s: %s", name, streams, strerror(-rc));

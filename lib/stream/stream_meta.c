@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "slc_hashkey.h"
+#include "slc_fs.h"
 #include "slc_mem.h"
 #include "slc_stream.h"
 #include "stream_priv.h"
@@ -217,37 +218,6 @@ overflow:
 	return -EOVERFLOW;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd, rc = 0;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
 int
 stream_meta_write(const char *dir, const struct slc_stream *st)
 {
@@ -274,7 +244,7 @@ stream_meta_write(const char *dir, const struct slc_stream *st)
 		STREAM_LOG(ERR, "%s: create: %s", tmp, strerror(-rc));
 		goto out;
 	}
-	rc = write_all(fd, buf, len);
+	rc = slc_fs_write_full(fd, buf, len);
 	if (rc != 0) {
 		STREAM_LOG(ERR, "%s: write: %s", tmp, strerror(-rc));
 		goto out_unlink;
@@ -296,7 +266,7 @@ stream_meta_write(const char *dir, const struct slc_stream *st)
 		STREAM_LOG(ERR, "%s: rename to %s: %s", tmp, path, strerror(-rc));
 		goto out_unlink;
 	}
-	rc = fsync_dir(dir);
+	rc = slc_fs_fsync_dir(dir);
 	if (rc != 0)
 		STREAM_LOG(ERR, "%s: fsync directory: %s", dir, strerror(-rc));
 	goto out;
