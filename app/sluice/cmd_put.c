@@ -67,6 +67,7 @@ sluice_usage_put(FILE *f)
 		"                    input order, once the record is durable\n"
 		"  --linger-us N     a record waits at most N us before its block is written\n"
 		"                    (default 1000)\n"
+		"  --segment-mb N    roll segment files at N MiB (default 256)\n"
 		"  --buffered-io     write through the page cache where O_DIRECT is not supported\n"
 		"  -h, --help        this text\n");
 }
@@ -445,6 +446,7 @@ sluice_cmd_put(int argc, char **argv)
 		{ "stream", required_argument, NULL, 's' },
 		{ "print-seq", no_argument, NULL, 'p' },
 		{ "linger-us", required_argument, NULL, 'l' },
+		{ "segment-mb", required_argument, NULL, 'g' },
 		{ "buffered-io", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -479,6 +481,11 @@ sluice_cmd_put(int argc, char **argv)
 			if (sluice_parse_u64(CMD, "--linger-us", optarg, 0, 1000000, &v))
 				return SLUICE_EXIT_USAGE;
 			cfg.linger_us = (uint32_t)v;
+			break;
+		case 'g':
+			if (sluice_parse_u64(CMD, "--segment-mb", optarg, 1, 1u << 20, &v))
+				return SLUICE_EXIT_USAGE;
+			cfg.segment_size = v << 20;
 			break;
 		case 'b':
 			cfg.buffered_io = true;
@@ -515,7 +522,12 @@ sluice_cmd_put(int argc, char **argv)
 	cfg.max_record = p.st->settings.max_record;
 	p.w = slc_log_writer_create(&cfg, on_durable, &p);
 	if (p.w == NULL) {
-		sluice_fail(CMD, "stream %s: cannot create a log writer: %s", name, strerror(errno));
+		int err = errno;
+
+		sluice_fail(CMD, "stream %s: cannot create a log writer: %s%s", name, strerror(err),
+			err == EINVAL && cfg.segment_size < 2 * (uint64_t)cfg.max_record ?
+			" (--segment-mb is too small: a segment must hold an I/O buffer, which holds "
+			"the stream's largest record)" : "");
 		goto out_mem;
 	}
 	for (i = 0; i < p.st->nshards; i++) {
