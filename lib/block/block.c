@@ -105,6 +105,13 @@ slc_block_begin(struct slc_block_builder *b, uint8_t *base, uint32_t cap, uint32
 	b->first_seq = 0;
 	b->first_time_ms = 0;
 	b->last_time_ms = 0;
+	/*
+	 * A zero header until seal: a writer may put the page holding this open
+	 * block on disk before the block is sealed, and readers must see the end
+	 * of the log there, whatever the buffer held before.
+	 */
+	if (cap >= SLC_BLOCK_HDR_LEN)
+		memset(base, 0, SLC_BLOCK_HDR_LEN);
 }
 
 int

@@ -99,7 +99,10 @@ struct slc_block_builder {
 	int64_t last_time_ms;
 };
 
-/* Start a block at base with cap bytes of room (header included). */
+/*
+ * Start a block at base with cap bytes of room (header included). Zeroes the
+ * 64 header bytes: until it is sealed the block reads as the end of the log.
+ */
 void slc_block_begin(struct slc_block_builder *b, uint8_t *base, uint32_t cap, uint32_t shard);
 
 /*

@@ -371,13 +371,22 @@ static int
 describe(struct slc_log_shard *sh, bool must)
 {
 	struct slc_log_writer *w = sh->w;
-	uint32_t start, end;
+	uint32_t start, end, live;
 	struct wreq *e;
 
 	if (sh->buf < 0 || sh->fill == sh->written_upto)
 		return 0;
 	start = PAGE_DOWN(sh->written_upto);
 	end = PAGE_UP(sh->fill);
+	/*
+	 * The page is written whole: what follows the sealed blocks (and the open
+	 * block's records so far, whose header is still zero) must read as zero on
+	 * disk. Zeroing here, not the whole buffer when it is taken, saved 19% of
+	 * the instructions per 1 KiB record (perf/README.md).
+	 */
+	live = sh->blk_open ? sh->fill + SLC_BLOCK_HDR_LEN + sh->bb.len : sh->fill;
+	if (live < end)
+		memset(sh->bp + live, 0, end - live);
 	if (sh->fifo_n > 0) {
 		e = fifo_at(sh, sh->fifo_n - 1);
 		if (e->state == WR_PENDING && e->buf == (uint32_t)sh->buf &&
@@ -589,7 +598,6 @@ buffer_take(struct slc_log_shard *sh)
 	w->buf_refs[i] = 1;
 	sh->buf = (int)i;
 	sh->bp = w->bufs[i];
-	memset(sh->bp, 0, w->cfg.buf_size);
 	if (sh->carry_len > 0)
 		memcpy(sh->bp, sh->carry, sh->carry_len);
 	sh->buf_file_off = sh->next_buf_off;

@@ -489,8 +489,14 @@ test_block_seal_empty(void)
 
 	memset(buf, 0xaa, sizeof(buf));
 	slc_block_begin(&b, buf, sizeof(buf), 0);
+	/* begin zeroes the header (an unsealed block reads as the end of the log) */
+	CU_ASSERT_EQUAL(buf[0], 0);
+	CU_ASSERT_EQUAL(buf[SLC_BLOCK_HDR_LEN - 1], 0);
+	CU_ASSERT_EQUAL(buf[SLC_BLOCK_HDR_LEN], 0xaa);
+	/* sealing nothing writes nothing */
 	CU_ASSERT_EQUAL(slc_block_seal(&b, NULL, 0, false), 0);
-	CU_ASSERT_EQUAL(buf[0], 0xaa);
+	CU_ASSERT_EQUAL(buf[0], 0);
+	CU_ASSERT_EQUAL(buf[SLC_BLOCK_HDR_LEN], 0xaa);
 }
 
 /* ---- compression ---- */
