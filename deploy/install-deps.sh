@@ -6,10 +6,15 @@
 set -euo pipefail
 
 pkgs=(
+	clang
 	gcc
+	iproute2
+	iputils-ping
+	libclang-rt-14-dev
 	libcunit1-dev
 	libdpdk-dev
 	libisal-dev
+	libjansson-dev
 	libjemalloc-dev
 	liburing-dev
 	libssl-dev
@@ -17,9 +22,10 @@ pkgs=(
 	ninja-build
 	pkg-config
 	python3
+	python3-scapy
 )
 if [ "${1:-}" = "--perf" ]; then
-	pkgs+=(fio linux-perf)
+	pkgs+=(dpdk fio linux-perf)
 fi
 
 missing=()

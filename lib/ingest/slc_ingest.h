@@ -1,0 +1,1 @@
+/* placeholder: lib/ingest public header, being written */
