@@ -16,6 +16,8 @@ static const struct sluice_cmd cmds[] = {
 		sluice_usage_read },
 	{ "shards", "list a stream's shards and what they hold", sluice_cmd_shards,
 		sluice_usage_shards },
+	{ "stats", "counters of the running sluiced (ports, queues, cores, shards)",
+		sluice_cmd_stats, sluice_usage_stats },
 	{ "verify", "check every block of every shard", sluice_cmd_verify, sluice_usage_verify },
 };
 

@@ -32,11 +32,13 @@ int sluice_cmd_create(int argc, char **argv);
 int sluice_cmd_put(int argc, char **argv);
 int sluice_cmd_read(int argc, char **argv);
 int sluice_cmd_shards(int argc, char **argv);
+int sluice_cmd_stats(int argc, char **argv);
 int sluice_cmd_verify(int argc, char **argv);
 void sluice_usage_create(FILE *f);
 void sluice_usage_put(FILE *f);
 void sluice_usage_read(FILE *f);
 void sluice_usage_shards(FILE *f);
+void sluice_usage_stats(FILE *f);
 void sluice_usage_verify(FILE *f);
 
 /* "sluice <cmd>: <msg>; see 'sluice <cmd> --help'" on stderr. Returns 2. */

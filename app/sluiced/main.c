@@ -1,19 +1,30 @@
 /*
- * sluiced: the appliance main. For now (the data plane comes in a later issue)
- * it brings up the EAL, opens or creates the configured streams, recovers every
- * open shard on one log writer owned by the main lcore, reports what it opened,
- * then polls the writer until SIGTERM or SIGINT, makes everything durable and
- * shuts down. It takes each stream's writer lock, as `sluice put` does, so the
- * two never write the same stream at once.
+ * sluiced: the appliance main (docs/dataplane.md). The main lcore is the control
+ * core: it parses the configuration, opens the streams (taking each stream's
+ * writer lock, as `sluice put` does), brings up every DPDK port with one rx and
+ * one tx queue per data core, builds the ingest engine (lib/ingest), launches
+ * the data cores, then only watches: signals, the optional stats line, and
+ * shutdown. Telemetry runs on DPDK's telemetry thread (telemetry.c).
  *
- * usage: sluiced [EAL options] -- --data-dir DIR --stream NAME:SHARDS [--stream ...]
+ * A data core polls queue <its index> of every port: rx burst -> ingest, drain
+ * its incoming rings, send replies, poll its log writer. With a single lcore
+ * (`-l 0`), the main lcore is the one data core and watches for signals
+ * between iterations.
+ *
+ * Shutdown (SIGTERM/SIGINT): the control core raises `stop`; each data core
+ * finishes its iteration, stops receiving and says so, then keeps draining its
+ * rings and polling its writer until every core has stopped receiving and its
+ * own rings stayed empty for two quiet rounds, then makes its shards durable
+ * (slc_log_sync) and returns. The control core prints the final totals, stops
+ * and closes the ports, frees the engine and checks that every mbuf is back in
+ * its pool (mbuf_leak). A second signal exits at once with status 1.
+ *
+ * usage: sluiced [EAL options] -- [options]    (sluiced -- --help)
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,230 +32,531 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
 
-#include "slc_log.h"
 #include "slc_mem.h"
-#include "slc_stream.h"
-
-#define MAX_STREAMS 64
+#include "sluiced.h"
 
 struct opened {
 	struct slc_stream *st;
 	int lock_fd;
 };
 
+/* owner: control core (written), data cores (read) */
+static volatile int stop_flag;
+/* owner: each data core its own entry; read by all data cores */
+static volatile int rx_stopped[SLC_INGEST_MAX_CORES];
+static volatile sig_atomic_t n_signals;
 static volatile sig_atomic_t stop_sig;
 
+/* read-only after launch */
+static struct sluiced_state state;
+static int core_rc[SLC_INGEST_MAX_CORES];
+static bool main_is_data;
+static uint64_t stats_interval_tsc;     /* --stats-interval-ms, for -l 0 */
+
+/*
+ * First SIGTERM/SIGINT: drain and stop. A second one exits at once, unless it
+ * comes within a second of the first: `timeout` and shells deliver one kill to
+ * both the process and its group, which is one request, not two.
+ */
 static void
 on_signal(int sig)
 {
+	static const char m[] = "sluiced: second signal, exiting at once\n";
+	static struct timespec first;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (n_signals++ > 0) {
+		if (now.tv_sec - first.tv_sec < 1 ||
+				(now.tv_sec - first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
+			return;
+		if (write(STDERR_FILENO, m, sizeof(m) - 1) < 0) {
+			/* nothing to do */
+		}
+		_exit(1);
+	}
+	first = now;
 	stop_sig = sig;
 }
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: sluiced [EAL options] -- --data-dir DIR --stream NAME:SHARDS "
-		"[--stream NAME:SHARDS ...] [--buffered-io]\n"
-		"  --stream NAME:SHARDS   open stream NAME, creating it with SHARDS shards "
-		"(compression none) if missing\n");
-}
-
-static int __attribute__((format(printf, 1, 2)))
-bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sluiced: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "; see 'sluiced -- --help'\n");
-	return 2;
-}
-
-/* Durability is not acknowledged to anyone yet: the data plane will. */
-static void
-on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
-{
-}
-
 static uint64_t
-mono_us(void)
+mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Open stream "NAME:SHARDS", creating it if missing, and take its writer lock. */
+static void print_stats_line(struct sluiced_state *s);
+
+/* ---------------------------------------------------------------- data cores */
+
+static void
+send_replies(struct slc_ingest_core *c, uint16_t q)
+{
+	struct rte_mbuf **tx;
+	uint16_t p, n, sent;
+
+	for (p = 0; p < state.n_ports; p++) {
+		uint16_t port = state.ports[p].port_id;
+
+		n = slc_ingest_core_tx_pending(c, port, &tx);
+		if (n == 0)
+			continue;
+		sent = rte_eth_tx_burst(port, q, tx, n);
+		slc_ingest_core_tx_done(c, port, sent);
+	}
+}
+
+static bool
+all_rx_stopped(uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (!__atomic_load_n(&rx_stopped[i], __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
 static int
-stream_open(const char *data_dir, const char *spec, struct opened *o)
+data_core_main(void *arg)
+{
+	struct slc_ingest_core *c = arg;
+	uint32_t idx = slc_ingest_core_index(c), n_cores = slc_ingest_n_cores(state.ing);
+	uint16_t q = (uint16_t)idx, p, n;
+	struct rte_mbuf *pkts[SLC_INGEST_BURST];
+	uint64_t now, last_stats = rte_rdtsc();
+	uint32_t work;
+	int quiet = 0;
+
+	while (!__atomic_load_n(&stop_flag, __ATOMIC_ACQUIRE)) {
+		now = rte_rdtsc();
+		for (p = 0; p < state.n_ports; p++) {
+			n = rte_eth_rx_burst(state.ports[p].port_id, q, pkts, SLC_INGEST_BURST);
+			if (n > 0)
+				slc_ingest_core_rx(c, state.ports[p].port_id, pkts, n, now);
+		}
+		slc_ingest_core_poll(c, now);
+		send_replies(c, q);
+		if (main_is_data) {
+			/* Single lcore: this is also the control core. */
+			if (stop_sig) {
+				state.draining = 1;
+				__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
+			}
+			if (stats_interval_tsc != 0 && now - last_stats >= stats_interval_tsc) {
+				last_stats = now;
+				print_stats_line(&state);
+			}
+		}
+	}
+	/* Every record this core staged is on a ring or counted by now. */
+	__atomic_store_n(&rx_stopped[idx], 1, __ATOMIC_RELEASE);
+	while (quiet < 2) {
+		work = slc_ingest_core_poll(c, rte_rdtsc());
+		send_replies(c, q);
+		if (all_rx_stopped(n_cores) && work == 0 && slc_ingest_core_rings_empty(c))
+			quiet++;
+		else
+			quiet = 0;
+	}
+	core_rc[idx] = slc_ingest_core_sync(c);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+static bool
+hugepages_free(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f == NULL)
+		return true;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v != 0;
+}
+
+static bool
+has_arg(int argc, char **argv, const char *a)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (!strcmp(argv[i], a))
+			return true;
+	return false;
+}
+
+/* Open or create a stream and take its writer lock (as `sluice put` does). */
+static int
+stream_open(const struct sluiced_cfg *cfg, const struct sluiced_stream_spec *sp,
+	struct opened *o)
 {
 	struct slc_stream_settings set;
-	char name[SLC_STREAM_NAME_MAX + 1], path[4096];
-	const char *colon = strrchr(spec, ':');
-	unsigned long n;
-	char *end;
+	char path[4096], buf[32];
+	ssize_t n;
 	int fd;
 
-	errno = 0;
-	n = colon ? strtoul(colon + 1, &end, 10) : 0;
-	if (colon == NULL || colon == spec || (size_t)(colon - spec) > SLC_STREAM_NAME_MAX ||
-			errno != 0 || *end != '\0' || colon[1] < '0' || colon[1] > '9' ||
-			n < 1 || n > SLC_STREAM_SHARDS_MAX) {
-		fprintf(stderr, "sluiced: --stream '%s' is not valid: use NAME:SHARDS with SHARDS "
-			"from 1 to %d\n", spec, SLC_STREAM_SHARDS_MAX);
-		return 2;
-	}
-	memcpy(name, spec, colon - spec);
-	name[colon - spec] = '\0';
-	if (!slc_stream_name_valid(name)) {
-		fprintf(stderr, "sluiced: --stream '%s': '%s' is not a valid stream name (A-Z a-z "
-			"0-9 _ . -)\n", spec, name);
-		return 2;
-	}
-	o->st = slc_stream_open(data_dir, name);
+	o->st = slc_stream_open(cfg->data_dir, sp->name);
 	if (o->st == NULL && errno == ENOENT) {
 		slc_stream_settings_default(&set);
-		o->st = slc_stream_create(data_dir, name, (uint32_t)n, &set);
+		set.compression = sp->compression >= 0 ? (enum slc_compression)sp->compression :
+			cfg->compression;
+		set.durability = sp->durability >= 0 ? (enum slc_durability)sp->durability :
+			cfg->durability;
+		o->st = slc_stream_create(cfg->data_dir, sp->name, sp->shards, &set);
 		if (o->st != NULL)
-			printf("sluiced: created stream %s with %lu shards in %s\n", name, n, data_dir);
-	} else if (o->st != NULL && o->st->nshards != n) {
-		printf("sluiced: stream %s exists with %u shards; keeping them (--stream asked for "
-			"%lu)\n", name, o->st->nshards, n);
+			printf("sluiced: created stream %s with %u shards in %s (compression %s, "
+				"durability %s)\n", sp->name, sp->shards, cfg->data_dir,
+				slc_compression_name(set.compression),
+				slc_durability_name(set.durability));
+	} else if (o->st != NULL && o->st->nshards != sp->shards) {
+		fprintf(stderr, "sluiced: stream %s exists in %s with %u shards, but --stream asks "
+			"for %u: use --stream %s:%u (resharding is done with the sluice tool)\n",
+			sp->name, cfg->data_dir, o->st->nshards, sp->shards, sp->name,
+			o->st->nshards);
+		slc_stream_close(o->st);
+		o->st = NULL;
+		return 1;
 	}
 	if (o->st == NULL) {
-		fprintf(stderr, "sluiced: cannot open or create stream %s in %s: %s\n", name, data_dir,
-			strerror(errno));
+		fprintf(stderr, "sluiced: cannot open or create stream %s in %s: %s\n", sp->name,
+			cfg->data_dir, strerror(errno));
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/writer.lock", o->st->dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "sluiced: stream %s: cannot take the writer lock %s: %s\n", name, path,
-			errno == EWOULDBLOCK ? "another process writes this stream" : strerror(errno));
-		if (fd >= 0)
+		int err = errno;
+
+		buf[0] = '\0';
+		if (fd >= 0) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
 			close(fd);
+		}
+		if (err == EWOULDBLOCK)
+			fprintf(stderr, "sluiced: stream %s is being written by another process "
+				"(pid %s holds %s)\n", sp->name, buf[0] ? buf : "?", path);
+		else
+			fprintf(stderr, "sluiced: stream %s: cannot take the writer lock %s: %s\n",
+				sp->name, path, strerror(err));
+		slc_stream_close(o->st);
+		o->st = NULL;
 		return 1;
 	}
-	if (ftruncate(fd, 0) == 0)
-		dprintf(fd, "%ld\n", (long)getpid());
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, n, 0) != n)
+		fprintf(stderr, "sluiced: warning: cannot write pid to %s\n", path);
 	o->lock_fd = fd;
 	return 0;
+}
+
+/* The data lcores: --rx-lcores LIST, or every worker, or the main lcore alone. */
+static int
+pick_lcores(const char *list, uint32_t *lc, uint32_t *n)
+{
+	unsigned main_lc = rte_get_main_lcore(), i, a, b;
+	const char *p = list;
+	char *end;
+
+	*n = 0;
+	if (list == NULL) {
+		RTE_LCORE_FOREACH_WORKER(i) {
+			if (*n == SLC_INGEST_MAX_CORES)
+				break;
+			lc[(*n)++] = i;
+		}
+		if (*n == 0)
+			lc[(*n)++] = main_lc;
+		return 0;
+	}
+	while (*p != '\0') {
+		a = (unsigned)strtoul(p, &end, 10);
+		if (end == p)
+			goto bad;
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			b = (unsigned)strtoul(p, &end, 10);
+			if (end == p || b < a)
+				goto bad;
+		}
+		for (i = a; i <= b; i++) {
+			if (i >= RTE_MAX_LCORE || !rte_lcore_is_enabled(i)) {
+				fprintf(stderr, "sluiced: --rx-lcores %s: lcore %u is not enabled: give "
+					"it to the EAL with -l\n", list, i);
+				return -1;
+			}
+			if (*n == SLC_INGEST_MAX_CORES) {
+				fprintf(stderr, "sluiced: --rx-lcores %s: at most %d data cores\n",
+					list, SLC_INGEST_MAX_CORES);
+				return -1;
+			}
+			lc[(*n)++] = i;
+		}
+		if (*end == ',')
+			end++;
+		else if (*end != '\0')
+			goto bad;
+		p = end;
+	}
+	if (*n == 0)
+		goto bad;
+	for (i = 0; i < *n; i++) {
+		if (lc[i] == main_lc && *n > 1) {
+			fprintf(stderr, "sluiced: --rx-lcores %s: lcore %u is the main (control) "
+				"lcore: list only worker lcores, or run a single lcore\n", list, main_lc);
+			return -1;
+		}
+	}
+	return 0;
+bad:
+	fprintf(stderr, "sluiced: --rx-lcores '%s' is not valid: use a list like 1-3 or 1,3\n",
+		list ? list : "");
+	return -1;
+}
+
+static void
+print_final(struct sluiced_state *s)
+{
+	struct sluiced_totals t;
+	uint32_t i;
+
+	sluiced_totals(s, &t);
+	fprintf(stderr, "sluiced: final: received %" PRIu64 " packets, %" PRIu64 " datagrams, %"
+		PRIu64 " records; stored %" PRIu64 " (%" PRIu64 " bytes), durable %" PRIu64
+		", handed over %" PRIu64 "\n", t.rx_packets, t.datagrams, t.records, t.stored,
+		t.stored_bytes, t.durable, t.handover);
+	fprintf(stderr, "sluiced: final: dropped %" PRIu64 " records (", t.drops);
+	for (i = 0; i < SLC_INGEST_D_MAX; i++)
+		fprintf(stderr, "%s%s %" PRIu64, i ? ", " : "", slc_ingest_drop_name(i), t.drop[i]);
+	fprintf(stderr, "), %" PRIu64 " bad frames, %" PRIu64 " packets by classification; "
+		"ports: imissed %" PRIu64 ", ierrors %" PRIu64 ", rx_nombuf %" PRIu64 "\n",
+		t.frame_drops, t.pkt_drops, t.imissed, t.ierrors, t.rx_nombuf);
+}
+
+static void
+print_stats_line(struct sluiced_state *s)
+{
+	struct sluiced_totals t;
+
+	sluiced_totals(s, &t);
+	printf("sluiced: stats: rx %" PRIu64 " records %" PRIu64 " stored %" PRIu64 " durable %"
+		PRIu64 " handover %" PRIu64 " drops %" PRIu64 " frame_drops %" PRIu64
+		" pkt_drops %" PRIu64 "\n", t.rx_packets, t.records, t.stored, t.durable,
+		t.handover, t.drops, t.frame_drops, t.pkt_drops);
+	fflush(stdout);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "data-dir", required_argument, NULL, 'd' },
-		{ "stream", required_argument, NULL, 's' },
-		{ "buffered-io", no_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char id[SLC_SHARD_ID_LEN + 1], seq[SLC_SEQ_STRLEN];
-	struct opened streams[MAX_STREAMS];
-	const char *specs[MAX_STREAMS];
-	const char *data_dir = NULL;
-	struct slc_log_writer *w = NULL;
-	struct slc_log_cfg cfg;
+	char id[SLC_SHARD_ID_LEN + 1], seq[SLC_SEQ_STRLEN], err[512], line[512];
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES] = { NULL };
+	struct opened streams[SLUICED_MAX_STREAMS];
+	uint32_t lcores[SLC_INGEST_MAX_CORES], n_lcores = 0, nopen = 0, i, j;
+	struct slc_ingest_cfg icfg;
+	struct slc_pkt_cfg *pcfg = NULL;
+	struct sluiced_cfg cfg;
 	struct sigaction sa;
-	uint32_t nspecs = 0, nopen = 0, i, j;
-	int c, ret, rc = 1;
+	bool started = false, launched = false, ports_up = false;
+	uint16_t pid;
+	int ret, rc = 1;
 
+	memset(&cfg, 0, sizeof(cfg));
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, "sluiced: EAL initialisation failed: %s (check the EAL options "
-			"before '--')\n", rte_strerror(rte_errno));
+		if (!has_arg(argc, argv, "--no-huge") && !hugepages_free())
+			fprintf(stderr, "sluiced: EAL initialisation failed: no free hugepages: "
+				"reserve some (echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/"
+				"nr_hugepages) or run with --no-huge --no-shconf -m 512\n");
+		else
+			fprintf(stderr, "sluiced: EAL initialisation failed: %s (check the EAL "
+				"options before '--')\n", rte_strerror(rte_errno));
 		return 1;
 	}
 	argc -= ret;
 	argv += ret;
+	argv[0] = (char *)"sluiced";
 
-	slc_log_cfg_default(&cfg);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			data_dir = optarg;
-			break;
-		case 's':
-			if (nspecs == MAX_STREAMS) {
-				rc = bad_usage("more than 64 --stream options (at '%s')", optarg);
-				goto out_eal;
-			}
-			specs[nspecs++] = optarg;
-			break;
-		case 'b':
-			cfg.buffered_io = true;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			goto out_eal;
-		case ':':
-			rc = bad_usage("option '%s' needs a value", argv[optind - 1]);
-			goto out_eal;
-		default:
-			rc = bad_usage("unknown option '%s'", argv[optind - 1]);
-			goto out_eal;
+	ret = sluiced_cfg_parse(&cfg, argc, argv);
+	if (ret != 0) {
+		rc = ret > 0 ? 0 : 1;
+		goto out_eal;
+	}
+	if (pick_lcores(cfg.rx_lcores, lcores, &n_lcores) != 0)
+		goto out_eal;
+	main_is_data = n_lcores == 1 && lcores[0] == rte_get_main_lcore();
+
+	/* Streams first: a stream problem is reported before any port is touched. */
+	for (i = 0; i < cfg.n_streams; i++) {
+		for (j = 0; j < i; j++)
+			if (!strcmp(cfg.streams[i].name, cfg.streams[j].name))
+				break;
+		if (j < i) {
+			fprintf(stderr, "sluiced: --stream %s given twice\n", cfg.streams[i].name);
+			goto out_streams;
 		}
-	}
-	if (optind < argc) {
-		rc = bad_usage("unexpected argument '%s'", argv[optind]);
-		goto out_eal;
-	}
-	if (data_dir == NULL || data_dir[0] == '\0') {
-		rc = bad_usage("--data-dir is required");
-		goto out_eal;
-	}
-	if (nspecs == 0) {
-		rc = bad_usage("at least one --stream NAME:SHARDS is required");
-		goto out_eal;
-	}
-
-	for (i = 0; i < nspecs; i++) {
-		rc = stream_open(data_dir, specs[i], &streams[nopen]);
-		if (rc != 0)
+		if (stream_open(&cfg, &cfg.streams[i], &streams[nopen]) != 0)
 			goto out_streams;
 		nopen++;
-		if (streams[nopen - 1].st->settings.max_record > cfg.max_record)
-			cfg.max_record = streams[nopen - 1].st->settings.max_record;
 	}
-	rc = 1;
-	w = slc_log_writer_create(&cfg, on_durable, NULL);
-	if (w == NULL) {
-		fprintf(stderr, "sluiced: cannot create the log writer: %s\n", strerror(errno));
+
+	/* The packet configuration every data core gets. */
+	pcfg = slc_malloc(sizeof(*pcfg));
+	if (pcfg == NULL)
+		goto out_streams;
+	slc_pkt_cfg_default(pcfg);
+	for (i = 0; i < cfg.n_ips; i++)
+		slc_pkt_cfg_add_ip(pcfg, cfg.ips[i]);
+	pcfg->accept_any_dst = cfg.accept_any_dst;
+
+	slc_ingest_cfg_default(&icfg);
+	icfg.n_cores = n_lcores;
+	icfg.ring_size = cfg.ring_size;
+	icfg.socket = (int)rte_socket_id();
+	icfg.log.buffered_io = cfg.buffered_io;
+	if (cfg.linger_us > 0)
+		icfg.log.linger_us = (uint32_t)cfg.linger_us;
+	state.ing = slc_ingest_create(&icfg, pcfg);
+	if (state.ing == NULL) {
+		fprintf(stderr, "sluiced: cannot create the ingest engine: %s\n",
+			rte_strerror(rte_errno));
 		goto out_streams;
 	}
 	for (i = 0; i < nopen; i++) {
-		struct slc_stream *st = streams[i].st;
-
-		for (j = 0; j < st->nshards; j++) {
-			struct slc_log_shard *sh;
-
-			slc_shard_id_format(j, id);
-			if (st->shards[j].state != SLC_SHARD_OPEN) {
-				printf("sluiced: stream %s %s closed\n", st->name, id);
-				continue;
-			}
-			sh = slc_log_shard_open(w, st, j);
-			if (sh == NULL) {
-				fprintf(stderr, "sluiced: stream %s %s: cannot open for writing: %s (see "
-					"the message above)\n", st->name, id, strerror(errno));
-				goto out_writer;
-			}
-			slc_seq_format(j, slc_log_shard_next_seq(sh), seq);
-			printf("sluiced: stream %s %s open, next sequence number %s\n", st->name, id,
-				seq);
+		ret = slc_ingest_add_stream(state.ing, streams[i].st);
+		if (ret < 0) {
+			fprintf(stderr, "sluiced: stream %s: %s\n", streams[i].st->name,
+				ret == -ENOSPC ? "no open shard" : strerror(-ret));
+			goto out_ingest;
 		}
 	}
+	state.n_streams = nopen;
+	for (i = 0; i < cfg.n_udp; i++) {
+		const struct sluiced_udp_spec *u = &cfg.udp[i];
+		uint32_t sid = 0;
+
+		if (u->stream[0] != '\0') {
+			for (sid = 0; sid < nopen; sid++)
+				if (!strcmp(streams[sid].st->name, u->stream))
+					break;
+			if (sid == nopen) {
+				fprintf(stderr, "sluiced: --udp-port %u: no --stream named '%s'\n",
+					u->port, u->stream);
+				goto out_ingest;
+			}
+		}
+		ret = slc_ingest_add_route(state.ing, u->port, u->mode, sid);
+		if (ret != 0) {
+			fprintf(stderr, "sluiced: --udp-port %u given twice\n", u->port);
+			goto out_ingest;
+		}
+	}
+
+	/* Ports: every DPDK port, one rx and one tx queue per data core. */
+	RTE_ETH_FOREACH_DEV(pid) {
+		int sock;
+		uint32_t nb;
+		char pname[RTE_MEMPOOL_NAMESIZE];
+
+		if (state.n_ports == SLUICED_MAX_PORTS || pid >= SLC_PKT_MAX_PORTS) {
+			fprintf(stderr, "sluiced: port %u: at most %d ports (ids 0..%d) are "
+				"supported\n", pid, SLUICED_MAX_PORTS, SLC_PKT_MAX_PORTS - 1);
+			goto out_ports;
+		}
+		sock = rte_eth_dev_socket_id(pid);
+		if (sock < 0 || sock >= RTE_MAX_NUMA_NODES)
+			sock = 0;
+		if (pools[sock] == NULL) {
+			/* Descriptors of every queue, plus bursts, caches, rings and reassembly. */
+			nb = cfg.mbufs;
+			if (nb == 0) {
+				nb = rte_eth_dev_count_avail() * n_lcores *
+					(SLC_PORT_RX_DESC + SLC_PORT_TX_DESC) +
+					n_lcores * (2 * SLC_INGEST_BURST + 256) + 1024;
+				if (nb < 8191)
+					nb = 8191;
+			}
+			snprintf(pname, sizeof(pname), "slc_mbuf_s%d", sock);
+			pools[sock] = rte_pktmbuf_pool_create(pname, nb, 256, 0,
+				RTE_MBUF_DEFAULT_BUF_SIZE, sock);
+			if (pools[sock] == NULL) {
+				fprintf(stderr, "sluiced: cannot create a pool of %u mbufs on socket %d: "
+					"%s (give the EAL more memory with -m, or fewer with --mbufs)\n",
+					nb, sock, rte_strerror(rte_errno));
+				goto out_ports;
+			}
+		}
+		ret = slc_port_setup(pid, (uint16_t)n_lcores, pools[sock],
+			&state.ports[state.n_ports], err, sizeof(err));
+		if (ret != 0) {
+			fprintf(stderr, "sluiced: %s\n", err);
+			goto out_ports;
+		}
+		ports_up = true;
+		slc_ingest_set_port(state.ing, pid, &state.ports[state.n_ports].mac);
+		state.n_ports++;
+	}
+
+	ret = slc_ingest_start(state.ing);
+	if (ret != 0) {
+		fprintf(stderr, "sluiced: %s%s\n", slc_ingest_errmsg(state.ing),
+			ret == -EINVAL && !cfg.buffered_io ?
+			" (if the data directory does not support O_DIRECT, run with --buffered-io)" :
+			"");
+		goto out_ports;
+	}
+	started = true;
+
+	for (i = 0; i < state.n_ports; i++) {
+		slc_port_describe(&state.ports[i], line, sizeof(line));
+		printf("sluiced: %s\n", line);
+	}
+	if (state.n_ports == 0)
+		printf("sluiced: no DPDK ports (add one with -a PCI or --vdev): streams open, "
+			"nothing to receive\n");
+	for (i = 0; i < n_lcores; i++) {
+		state.lcore_of_core[i] = lcores[i];
+		printf("sluiced: data core %u on lcore %u%s: rx/tx queue %u of every port\n", i,
+			lcores[i], lcores[i] == rte_get_main_lcore() ? " (the main lcore)" : "", i);
+	}
+	for (i = 0; i < cfg.n_udp; i++)
+		printf("sluiced: udp port %u %s -> stream %s\n", cfg.udp[i].port,
+			cfg.udp[i].mode == SLC_PKT_MODE_RAW ? "raw" : "framed",
+			cfg.udp[i].stream[0] ? cfg.udp[i].stream : streams[0].st->name);
+	for (i = 0; i < slc_ingest_n_shards(state.ing); i++) {
+		const struct slc_ingest_shard_info *si = slc_ingest_shard_info(state.ing, i);
+		const struct slc_ingest_shard_stats *ss = slc_ingest_core_shard_stats(
+			slc_ingest_core_get(state.ing, si->owner), i);
+
+		slc_shard_id_format(si->index, id);
+		slc_seq_format(si->index, ss->next_seq, seq);
+		printf("sluiced: stream %s %s open, next sequence number %s, owner core %u "
+			"(lcore %u)\n", si->stream->name, id, seq, si->owner,
+			lcores[si->owner]);
+	}
+	state.start_ms = mono_ms();
+	if (sluiced_telemetry_register(&state) != 0)
+		fprintf(stderr, "sluiced: warning: cannot register the telemetry commands\n");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -253,29 +565,71 @@ main(int argc, char **argv)
 	printf("sluiced: ready, pid %ld\n", (long)getpid());
 	fflush(stdout);
 
-	while (!stop_sig) {
-		struct timespec ts = { 0, 1000000 };
+	launched = true;
+	stats_interval_tsc = rte_get_tsc_hz() / 1000u * cfg.stats_interval_ms;
+	if (main_is_data) {
+		data_core_main(slc_ingest_core_get(state.ing, 0));
+	} else {
+		uint64_t last = mono_ms();
 
-		if (slc_log_poll(w, mono_us()) < 0) {
-			fprintf(stderr, "sluiced: log writer failed (see the message above)\n");
-			goto out_writer;
+		for (i = 0; i < n_lcores; i++)
+			rte_eal_remote_launch(data_core_main, slc_ingest_core_get(state.ing, i),
+				lcores[i]);
+		while (!stop_sig) {
+			struct timespec ts = { 0, 10000000 };
+
+			nanosleep(&ts, NULL);
+			if (cfg.stats_interval_ms > 0 && mono_ms() - last >= cfg.stats_interval_ms) {
+				last = mono_ms();
+				print_stats_line(&state);
+			}
 		}
-		nanosleep(&ts, NULL);
+		state.draining = 1;
+		__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
+		rte_eal_mp_wait_lcore();
 	}
-	printf("sluiced: signal %d, shutting down\n", (int)stop_sig);
+	printf("sluiced: signal %d, stopped receiving, every received record durable\n",
+		(int)stop_sig);
+	fflush(stdout);
 	rc = 0;
-out_writer:
-	if (slc_log_sync(w) != 0) {
-		fprintf(stderr, "sluiced: final sync failed (see the message above)\n");
-		rc = 1;
+	for (i = 0; i < n_lcores; i++) {
+		if (core_rc[i] != 0) {
+			fprintf(stderr, "sluiced: data core %u: final sync failed (see the message "
+				"above)\n", i);
+			rc = 1;
+		}
 	}
-	slc_log_writer_free(w);
+	print_final(&state);
+
+out_ports:
+	for (i = 0; i < state.n_ports; i++)
+		slc_port_stop(state.ports[i].port_id);
+	(void)ports_up;
+out_ingest:
+	sluiced_telemetry_detach();
+	slc_ingest_free(state.ing);
+	for (i = 0; i < state.n_ports; i++)
+		slc_port_close(state.ports[i].port_id);
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		if (pools[i] == NULL)
+			continue;
+		state.mbuf_leak += pools[i]->size - rte_mempool_avail_count(pools[i]);
+	}
+	sluiced_telemetry_final_leak(state.mbuf_leak);
+	if (started && launched) {
+		fprintf(stderr, "sluiced: final: mbuf_leak %" PRIu64 "%s\n", state.mbuf_leak,
+			state.mbuf_leak ? " (mbufs not back in their pool)" : "");
+	}
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		rte_mempool_free(pools[i]);
 out_streams:
 	for (i = 0; i < nopen; i++) {
 		close(streams[i].lock_fd);
 		slc_stream_close(streams[i].st);
 	}
+	slc_free(pcfg);
 out_eal:
+	sluiced_cfg_free(&cfg);
 	fflush(stdout);
 	rte_eal_cleanup();
 	return rc;

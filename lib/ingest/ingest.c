@@ -1,1 +1,955 @@
-/* placeholder: being written */
+/*
+ * The ingest engine: frames in, records into shard logs, over N data cores.
+ *
+ * Each data core (struct slc_ingest_core) owns a pkt context, a log writer, the
+ * shards whose slot % n_cores is its index, and one incoming SPSC ring from every
+ * other core. slc_ingest_core_rx() classifies each frame, decodes its records,
+ * hashes each record's key (frame hash key, else the record's explicit hash key,
+ * else MD5 of the partition key), looks the hash up in the current shard map and
+ * either appends (this core owns the shard) or stages a 64-byte handover element
+ * for the owner. Staged elements go onto the rings in bursts at the end of the rx
+ * call (or earlier when a stage fills); what does not fit is dropped and counted
+ * ring_full on its shard. slc_ingest_core_poll() drains the incoming rings and
+ * appends.
+ *
+ * A handed-over record keeps its bytes in an mbuf, so nothing is copied for the
+ * common case: the element holds a reference on the received mbuf (one per
+ * record, rte_mbuf_refcnt_update) and offsets of key and data in it; the owner
+ * drops the reference after appending. A reassembled datagram's payload lives in
+ * the pkt context's scratch, which the next classify overwrites: its records are
+ * copied for handover into fresh mbufs from the same pool (a chain when longer
+ * than one mbuf), and the owner reads them back with rte_pktmbuf_read (no copy
+ * when they fit in one segment). A missing mbuf drops the record as nombuf. In
+ * raw mode the key is the sender's address, which the element carries (in the
+ * bytes a framed record uses for its hash key) and the owner formats again.
+ *
+ * The shard map is a read-only table published by the control core through an
+ * atomic pointer with a version; a data core loads it at the start of each rx
+ * call (its safe point) and never holds it across calls. Versions are kept until
+ * the engine is freed (the map does not change while running yet; resharding
+ * will add a grace period through per-core acknowledged versions).
+ *
+ * Counters are plain uint64_t in core-private memory; the telemetry thread reads
+ * them without locks (aligned 64-bit loads do not tear on x86-64 and arm64).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_atomic.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "slc_ingest.h"
+#include "slc_mem.h"
+
+RTE_LOG_REGISTER_DEFAULT(slc_ingest_logtype, INFO);
+#define ING_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, slc_ingest_logtype, "slc.lib.ingest: " fmt "\n", ##__VA_ARGS__)
+
+#define STAGE_MAX 256u          /* staged handover elements per destination */
+#define DRAIN_BURST 32u
+#define DRAIN_BURSTS_PER_POLL 8u
+
+#define HO_F_RAW 0x01u          /* key = sender address in u[], family, src_port */
+#define HO_F_HASHKEY 0x02u      /* the record's own explicit hash key in u[] */
+
+/* A record on its way to the owner core. */
+struct ho_elem {
+	struct rte_mbuf *m;     /* holds key (framed) and data; one reference per element */
+	int64_t arrival_ms;
+	uint32_t key_off;       /* offsets from the start of m's data */
+	uint32_t data_off;
+	uint32_t data_len;
+	uint32_t slot;
+	uint16_t key_len;
+	uint16_t src_port;
+	uint8_t flags;
+	uint8_t family;
+	uint8_t pad[10];
+	uint8_t u[16];          /* hash key, or sender address (raw) */
+};
+_Static_assert(sizeof(struct ho_elem) == 64, "one handover element per cache line");
+
+struct map_ent {
+	slc_u128 start;
+	slc_u128 end;
+	uint32_t slot;
+	uint32_t owner;
+};
+
+/* A shard map version: per stream, its open shards sorted by start hash. */
+struct shard_map {
+	uint64_t version;
+	struct shard_map *older;        /* kept until the engine is freed */
+	uint32_t first[SLC_INGEST_MAX_STREAMS];
+	uint32_t n[SLC_INGEST_MAX_STREAMS];
+	struct map_ent ents[];
+};
+
+struct slc_ingest_core {
+	/* owner: this core; read by telemetry */
+	struct slc_ingest_core_stats stats;
+
+	/* owner: this core */
+	struct slc_ingest *ing __rte_cache_aligned;
+	const struct shard_map *map;
+	uint32_t index;
+	struct slc_pkt_ctx *pkt;
+	struct slc_log_writer *w;
+	struct slc_log_shard **shard;            /* [slot], non-NULL where owned */
+	uint64_t *start_seq;                     /* [slot] next_seq at open */
+	uint32_t *owned;                         /* slots owned */
+	uint32_t n_owned;
+	struct slc_ingest_shard_stats *sstats;   /* [slot]; read by telemetry */
+	struct rte_ring *in[SLC_INGEST_MAX_CORES];   /* consumer: this core */
+	struct rte_ring *out[SLC_INGEST_MAX_CORES];  /* producer: this core */
+	struct ho_elem *stage[SLC_INGEST_MAX_CORES];
+	uint32_t n_stage[SLC_INGEST_MAX_CORES];
+	uint8_t *scratch;                        /* max_record bytes */
+	uint8_t keybuf[SLC_PKEY_MAX + 64];
+	int64_t now_ms;
+} __rte_cache_aligned;
+
+struct slc_ingest {
+	/* read-only after start */
+	struct slc_ingest_cfg cfg;
+	struct slc_pkt_cfg *pkt_cfg;
+	const struct slc_stream *streams[SLC_INGEST_MAX_STREAMS];
+	uint32_t n_streams;
+	uint32_t first_slot[SLC_INGEST_MAX_STREAMS];
+	uint16_t udp_stream[65536];
+	struct rte_ether_addr mac[SLC_PKT_MAX_PORTS];
+	bool mac_set[SLC_PKT_MAX_PORTS];
+	struct slc_ingest_shard_info *slots;
+	uint32_t n_slots;
+	struct slc_ingest_core *cores[SLC_INGEST_MAX_CORES];
+	bool started;
+	uint32_t id;
+	uint64_t base_tsc;
+	uint64_t tsc_per_ms;
+	uint64_t tsc_per_us;
+	int64_t base_ms;
+	char errmsg[512];
+
+	/* owner: control core; loaded by data cores */
+	struct shard_map *map;
+};
+
+static uint32_t ingest_ids;
+
+static const char *const drop_names[SLC_INGEST_D_MAX] = {
+	[SLC_INGEST_D_RING_FULL] = "ring_full",
+	[SLC_INGEST_D_LOG_FULL] = "log_full",
+	[SLC_INGEST_D_TOO_BIG] = "too_big",
+	[SLC_INGEST_D_NOMBUF] = "nombuf",
+	[SLC_INGEST_D_LOG_ERROR] = "log_error",
+};
+
+const char *
+slc_ingest_drop_name(enum slc_ingest_drop d)
+{
+	return (unsigned)d < SLC_INGEST_D_MAX ? drop_names[d] : "?";
+}
+
+void
+slc_ingest_cfg_default(struct slc_ingest_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->n_cores = 1;
+	cfg->ring_size = SLC_INGEST_RING_SIZE_DEFAULT;
+	cfg->socket = SOCKET_ID_ANY;
+	slc_log_cfg_default(&cfg->log);
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+struct slc_ingest *
+slc_ingest_create(const struct slc_ingest_cfg *cfg, const struct slc_pkt_cfg *pkt)
+{
+	struct slc_ingest *ing;
+
+	if (cfg == NULL || pkt == NULL || cfg->n_cores < 1 || cfg->n_cores > SLC_INGEST_MAX_CORES ||
+			cfg->ring_size < 2 || (cfg->ring_size & (cfg->ring_size - 1)) != 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	ing = slc_calloc(1, sizeof(*ing));
+	if (ing == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ing->pkt_cfg = slc_malloc(sizeof(*ing->pkt_cfg));
+	if (ing->pkt_cfg == NULL) {
+		slc_free(ing);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ing->cfg = *cfg;
+	*ing->pkt_cfg = *pkt;
+	memset(ing->pkt_cfg->udp_mode, SLC_PKT_MODE_NONE, sizeof(ing->pkt_cfg->udp_mode));
+	ing->id = __atomic_fetch_add(&ingest_ids, 1, __ATOMIC_RELAXED);
+	return ing;
+}
+
+int
+slc_ingest_add_stream(struct slc_ingest *ing, const struct slc_stream *st)
+{
+	uint32_t i, open = 0;
+
+	if (ing->started || ing->n_streams == SLC_INGEST_MAX_STREAMS || st == NULL)
+		return -EINVAL;
+	for (i = 0; i < ing->n_streams; i++)
+		if (ing->streams[i] == st || strcmp(ing->streams[i]->name, st->name) == 0)
+			return -EEXIST;
+	for (i = 0; i < st->nshards; i++)
+		open += st->shards[i].state == SLC_SHARD_OPEN;
+	if (open == 0)
+		return -ENOSPC;
+	ing->streams[ing->n_streams] = st;
+	return (int)ing->n_streams++;
+}
+
+int
+slc_ingest_add_route(struct slc_ingest *ing, uint16_t udp_port, enum slc_pkt_mode mode,
+	uint32_t stream_id)
+{
+	if (ing->started || stream_id >= ing->n_streams ||
+			(mode != SLC_PKT_MODE_RAW && mode != SLC_PKT_MODE_FRAMED))
+		return -EINVAL;
+	if (ing->pkt_cfg->udp_mode[udp_port] != SLC_PKT_MODE_NONE)
+		return -EEXIST;
+	ing->pkt_cfg->udp_mode[udp_port] = (uint8_t)mode;
+	ing->udp_stream[udp_port] = (uint16_t)stream_id;
+	return 0;
+}
+
+int
+slc_ingest_set_port(struct slc_ingest *ing, uint16_t port, const struct rte_ether_addr *mac)
+{
+	if (ing->started || port >= SLC_PKT_MAX_PORTS || mac == NULL)
+		return -EINVAL;
+	ing->mac[port] = *mac;
+	ing->mac_set[port] = true;
+	return 0;
+}
+
+static void
+on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
+{
+	struct slc_ingest_core *c = arg;
+	uint32_t i, slot;
+
+	/* Called when a watermark moves (not per record): a linear search is fine. */
+	for (i = 0; i < c->n_owned; i++) {
+		slot = c->owned[i];
+		if (c->shard[slot] == sh) {
+			c->sstats[slot].durable = next_seq - c->start_seq[slot];
+			return;
+		}
+	}
+}
+
+static struct slc_ingest_core *
+core_create(struct slc_ingest *ing, uint32_t index)
+{
+	struct slc_ingest_core *c;
+	struct slc_log_cfg lcfg = ing->cfg.log;
+	size_t sz = SLC_ALIGN_UP(sizeof(*c), (size_t)RTE_CACHE_LINE_SIZE);
+	uint32_t i, p;
+
+	/* Per-core memory is not touched by DMA: jemalloc, cache-aligned. */
+	c = aligned_alloc(RTE_CACHE_LINE_SIZE, sz);
+	if (c == NULL)
+		return NULL;
+	memset(c, 0, sz);
+	c->ing = ing;
+	c->index = index;
+	for (i = 0; i < ing->n_streams; i++)
+		if (ing->streams[i]->settings.max_record > lcfg.max_record)
+			lcfg.max_record = ing->streams[i]->settings.max_record;
+	c->scratch = slc_malloc(lcfg.max_record + 1);
+	c->shard = slc_calloc(ing->n_slots, sizeof(*c->shard));
+	c->start_seq = slc_calloc(ing->n_slots, sizeof(*c->start_seq));
+	c->owned = slc_calloc(ing->n_slots, sizeof(*c->owned));
+	c->sstats = aligned_alloc(RTE_CACHE_LINE_SIZE,
+		SLC_ALIGN_UP(ing->n_slots * sizeof(*c->sstats), (size_t)RTE_CACHE_LINE_SIZE));
+	if (c->scratch == NULL || c->shard == NULL || c->start_seq == NULL || c->owned == NULL ||
+			c->sstats == NULL)
+		goto fail;
+	memset(c->sstats, 0, ing->n_slots * sizeof(*c->sstats));
+	for (i = 0; i < ing->cfg.n_cores; i++) {
+		if (i == index)
+			continue;
+		c->stage[i] = slc_calloc(STAGE_MAX, sizeof(struct ho_elem));
+		if (c->stage[i] == NULL)
+			goto fail;
+	}
+	c->pkt = slc_pkt_ctx_create(ing->pkt_cfg, ing->cfg.socket);
+	if (c->pkt == NULL) {
+		snprintf(ing->errmsg, sizeof(ing->errmsg), "data core %u: cannot create the packet "
+			"context: %s", index, rte_strerror(rte_errno));
+		goto fail;
+	}
+	for (p = 0; p < SLC_PKT_MAX_PORTS; p++)
+		if (ing->mac_set[p])
+			slc_pkt_ctx_set_port(c->pkt, (uint16_t)p, &ing->mac[p]);
+	c->w = slc_log_writer_create(&lcfg, on_durable, c);
+	if (c->w == NULL) {
+		snprintf(ing->errmsg, sizeof(ing->errmsg), "data core %u: cannot create the log "
+			"writer: %s", index, strerror(errno));
+		goto fail;
+	}
+	return c;
+fail:
+	if (ing->errmsg[0] == '\0')
+		snprintf(ing->errmsg, sizeof(ing->errmsg), "data core %u: out of memory", index);
+	if (c->pkt != NULL)
+		slc_pkt_ctx_free(c->pkt);
+	for (i = 0; i < SLC_INGEST_MAX_CORES; i++)
+		slc_free(c->stage[i]);
+	free(c->sstats);
+	slc_free(c->owned);
+	slc_free(c->start_seq);
+	slc_free(c->shard);
+	slc_free(c->scratch);
+	free(c);
+	return NULL;
+}
+
+static void
+core_free(struct slc_ingest_core *c)
+{
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	if (c->w != NULL)
+		slc_log_writer_free(c->w);
+	if (c->pkt != NULL)
+		slc_pkt_ctx_free(c->pkt);
+	for (i = 0; i < SLC_INGEST_MAX_CORES; i++) {
+		slc_free(c->stage[i]);
+		/* Each ring is freed once, by its consumer. */
+		if (c->in[i] != NULL)
+			rte_ring_free(c->in[i]);
+	}
+	free(c->sstats);
+	slc_free(c->owned);
+	slc_free(c->start_seq);
+	slc_free(c->shard);
+	slc_free(c->scratch);
+	free(c);
+}
+
+static struct shard_map *
+map_build(struct slc_ingest *ing, uint64_t version)
+{
+	struct shard_map *m;
+	uint32_t s, i, k;
+
+	m = slc_calloc(1, sizeof(*m) + ing->n_slots * sizeof(struct map_ent));
+	if (m == NULL)
+		return NULL;
+	m->version = version;
+	for (s = 0; s < ing->n_streams; s++) {
+		m->first[s] = ing->first_slot[s];
+		m->n[s] = 0;
+	}
+	for (i = 0; i < ing->n_slots; i++) {
+		const struct slc_ingest_shard_info *si = &ing->slots[i];
+		const struct slc_shard_meta *sm = &si->stream->shards[si->index];
+		struct map_ent e = { sm->start_hash, sm->end_hash, i, si->owner };
+
+		/* Insertion sort by start within the stream: shards are few. */
+		k = m->first[si->stream_id] + m->n[si->stream_id]++;
+		while (k > m->first[si->stream_id] && m->ents[k - 1].start > e.start) {
+			m->ents[k] = m->ents[k - 1];
+			k--;
+		}
+		m->ents[k] = e;
+	}
+	return m;
+}
+
+int
+slc_ingest_start(struct slc_ingest *ing)
+{
+	char name[64], id[SLC_SHARD_ID_LEN + 1];
+	struct timespec ts;
+	uint32_t s, i, j, n = 0;
+	int err;
+
+	if (ing->started || ing->n_streams == 0) {
+		snprintf(ing->errmsg, sizeof(ing->errmsg), "no stream to ingest into");
+		return -EINVAL;
+	}
+	for (s = 0; s < ing->n_streams; s++)
+		for (i = 0; i < ing->streams[s]->nshards; i++)
+			n += ing->streams[s]->shards[i].state == SLC_SHARD_OPEN;
+	ing->slots = slc_calloc(n, sizeof(*ing->slots));
+	if (ing->slots == NULL)
+		return -ENOMEM;
+	for (s = 0; s < ing->n_streams; s++) {
+		const struct slc_stream *st = ing->streams[s];
+
+		ing->first_slot[s] = ing->n_slots;
+		for (i = 0; i < st->nshards; i++) {
+			if (st->shards[i].state != SLC_SHARD_OPEN)
+				continue;
+			ing->slots[ing->n_slots] = (struct slc_ingest_shard_info){
+				.stream = st,
+				.stream_id = s,
+				.index = i,
+				.owner = ing->n_slots % ing->cfg.n_cores,
+			};
+			ing->n_slots++;
+		}
+	}
+	for (i = 0; i < ing->cfg.n_cores; i++) {
+		ing->cores[i] = core_create(ing, i);
+		if (ing->cores[i] == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < ing->cfg.n_cores; i++) {
+		for (j = 0; j < ing->cfg.n_cores; j++) {
+			struct rte_ring *r;
+
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "slcho%u_%u_%u", ing->id % 100000u, i, j);
+			r = rte_ring_create_elem(name, sizeof(struct ho_elem), ing->cfg.ring_size,
+				ing->cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL) {
+				snprintf(ing->errmsg, sizeof(ing->errmsg), "handover ring core %u -> "
+					"core %u (%u elements): %s", i, j, ing->cfg.ring_size,
+					rte_strerror(rte_errno));
+				return -rte_errno;
+			}
+			ing->cores[i]->out[j] = r;
+			ing->cores[j]->in[i] = r;
+		}
+	}
+	for (i = 0; i < ing->n_slots; i++) {
+		struct slc_ingest_shard_info *si = &ing->slots[i];
+		struct slc_ingest_core *c = ing->cores[si->owner];
+		struct slc_log_shard *sh;
+
+		sh = slc_log_shard_open(c->w, si->stream, si->index);
+		if (sh == NULL) {
+			err = errno;
+			slc_shard_id_format(si->index, id);
+			snprintf(ing->errmsg, sizeof(ing->errmsg), "stream %s %s: cannot open for "
+				"writing: %s", si->stream->name, id, strerror(err));
+			return -err;
+		}
+		c->shard[i] = sh;
+		c->start_seq[i] = slc_log_shard_next_seq(sh);
+		c->sstats[i].next_seq = c->start_seq[i];
+		c->owned[c->n_owned++] = i;
+	}
+	ing->map = map_build(ing, 1);
+	if (ing->map == NULL)
+		return -ENOMEM;
+	ing->tsc_per_ms = rte_get_tsc_hz() / 1000u;
+	ing->tsc_per_us = rte_get_tsc_hz() / 1000000u;
+	if (ing->tsc_per_ms == 0)
+		ing->tsc_per_ms = 1;
+	if (ing->tsc_per_us == 0)
+		ing->tsc_per_us = 1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ing->base_tsc = rte_rdtsc();
+	ing->base_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (i = 0; i < ing->cfg.n_cores; i++)
+		ing->cores[i]->map = ing->map;
+	ing->started = true;
+	/* Publish: data cores launched after this see everything above. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return 0;
+}
+
+const char *
+slc_ingest_errmsg(const struct slc_ingest *ing)
+{
+	return ing->errmsg;
+}
+
+void
+slc_ingest_free(struct slc_ingest *ing)
+{
+	struct shard_map *m, *o;
+	uint32_t i;
+
+	if (ing == NULL)
+		return;
+	for (i = 0; i < SLC_INGEST_MAX_CORES; i++)
+		core_free(ing->cores[i]);
+	for (m = ing->map; m != NULL; m = o) {
+		o = m->older;
+		slc_free(m);
+	}
+	slc_free(ing->slots);
+	slc_free(ing->pkt_cfg);
+	slc_free(ing);
+}
+
+uint32_t
+slc_ingest_n_cores(const struct slc_ingest *ing)
+{
+	return ing->cfg.n_cores;
+}
+
+struct slc_ingest_core *
+slc_ingest_core_get(struct slc_ingest *ing, uint32_t i)
+{
+	return i < SLC_INGEST_MAX_CORES ? ing->cores[i] : NULL;
+}
+
+uint32_t
+slc_ingest_n_shards(const struct slc_ingest *ing)
+{
+	return ing->n_slots;
+}
+
+const struct slc_ingest_shard_info *
+slc_ingest_shard_info(const struct slc_ingest *ing, uint32_t slot)
+{
+	return slot < ing->n_slots ? &ing->slots[slot] : NULL;
+}
+
+int
+slc_ingest_stream_first_slot(const struct slc_ingest *ing, uint32_t stream_id)
+{
+	return stream_id < ing->n_streams ? (int)ing->first_slot[stream_id] : -EINVAL;
+}
+
+uint64_t
+slc_ingest_map_version(const struct slc_ingest *ing)
+{
+	const struct shard_map *m = __atomic_load_n(&ing->map, __ATOMIC_ACQUIRE);
+
+	return m != NULL ? m->version : 0;
+}
+
+/* ---------------------------------------------------------------- fast path */
+
+static inline const struct map_ent *
+map_lookup(const struct shard_map *m, uint32_t stream_id, slc_u128 h)
+{
+	uint32_t lo = m->first[stream_id], hi = lo + m->n[stream_id] - 1, mid;
+
+	/* Last entry with start <= h (ranges cover the key space in order). */
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (m->ents[mid].start <= h)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return &m->ents[lo];
+}
+
+static inline void
+append_local(struct slc_ingest_core *c, uint32_t slot, struct slc_record *r, int64_t arrival_ms)
+{
+	struct slc_ingest_shard_stats *ss = &c->sstats[slot];
+	int ret;
+
+	ret = slc_log_append(c->shard[slot], r, arrival_ms);
+	if (likely(ret == 0)) {
+		ss->stored++;
+		ss->bytes += r->key_len + r->data_len;
+		ss->next_seq = r->seq + 1;
+	} else if (ret == -ENOBUFS) {
+		ss->drop[SLC_INGEST_D_LOG_FULL]++;
+	} else {
+		ss->drop[SLC_INGEST_D_LOG_ERROR]++;
+	}
+}
+
+static void
+stage_flush(struct slc_ingest_core *c, uint32_t dst)
+{
+	struct ho_elem *st = c->stage[dst];
+	uint32_t n = c->n_stage[dst], k, i;
+
+	if (n == 0)
+		return;
+	k = rte_ring_enqueue_burst_elem(c->out[dst], st, sizeof(*st), n, NULL);
+	for (i = 0; i < k; i++)
+		c->sstats[st[i].slot].handover_out++;
+	c->stats.handover_out += k;
+	for (; i < n; i++) {
+		c->sstats[st[i].slot].drop[SLC_INGEST_D_RING_FULL]++;
+		rte_pktmbuf_free(st[i].m);
+	}
+	c->n_stage[dst] = 0;
+}
+
+/* Copy a and b (either may be empty) into new mbufs from mp, chained as needed. */
+static struct rte_mbuf *
+copy_out(struct rte_mempool *mp, const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen)
+{
+	struct rte_mbuf *head = NULL, *last = NULL, *m;
+	uint32_t room, take;
+
+	do {
+		m = rte_pktmbuf_alloc(mp);
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		room = rte_pktmbuf_tailroom(m);
+		take = RTE_MIN(room, alen);
+		if (take > 0)
+			memcpy(rte_pktmbuf_mtod(m, uint8_t *), a, take);
+		a += take;
+		alen -= take;
+		room -= take;
+		if (alen == 0) {
+			uint32_t t2 = RTE_MIN(room, blen);
+
+			if (t2 > 0)
+				memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, take), b, t2);
+			b += t2;
+			blen -= t2;
+			take += t2;
+		}
+		m->data_len = (uint16_t)take;
+		if (head == NULL) {
+			head = m;
+			head->pkt_len = take;
+		} else {
+			last->next = m;
+			head->nb_segs++;
+			head->pkt_len += take;
+		}
+		last = m;
+	} while (alen + blen > 0);
+	return head;
+}
+
+/*
+ * Route one record. key/data point into the datagram (in m if direct, else in
+ * the pkt context's scratch). u is set for raw records (the key is the sender).
+ */
+static inline void
+route(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
+	const struct slc_pkt_udp *u, struct slc_record *r, slc_u128 h)
+{
+	const struct map_ent *e = map_lookup(c->map, sid, h);
+	struct slc_ingest_shard_stats *ss = &c->sstats[e->slot];
+	struct ho_elem *he;
+	const uint8_t *base;
+	bool raw = u != NULL;
+
+	ss->records_rx++;
+	if (unlikely(r->data_len > c->ing->streams[sid]->settings.max_record)) {
+		ss->drop[SLC_INGEST_D_TOO_BIG]++;
+		return;
+	}
+	if (e->owner == c->index) {
+		append_local(c, e->slot, r, c->now_ms);
+		return;
+	}
+	if (c->n_stage[e->owner] == STAGE_MAX)
+		stage_flush(c, e->owner);
+	he = &c->stage[e->owner][c->n_stage[e->owner]];
+	he->arrival_ms = c->now_ms;
+	he->slot = e->slot;
+	he->data_len = r->data_len;
+	he->key_len = r->key_len;
+	he->flags = 0;
+	if (raw) {
+		he->flags = HO_F_RAW;
+		he->family = u->family;
+		he->src_port = u->src_port;
+		memcpy(he->u, u->src, 16);
+	} else if (r->has_hash_key) {
+		he->flags = HO_F_HASHKEY;
+		memcpy(he->u, r->hash_key, 16);
+	}
+	if (direct) {
+		base = rte_pktmbuf_mtod(m, const uint8_t *);
+		he->m = m;
+		he->key_off = raw ? 0 : (uint32_t)((const uint8_t *)r->key - base);
+		he->data_off = (uint32_t)((const uint8_t *)r->data - base);
+		rte_mbuf_refcnt_update(m, 1);
+	} else {
+		he->m = copy_out(m->pool, raw ? NULL : r->key, raw ? 0 : r->key_len, r->data,
+			r->data_len);
+		if (he->m == NULL) {
+			ss->drop[SLC_INGEST_D_NOMBUF]++;
+			return;
+		}
+		he->key_off = 0;
+		he->data_off = raw ? 0 : r->key_len;
+	}
+	c->n_stage[e->owner]++;
+}
+
+static void
+rx_raw(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
+	const struct slc_pkt_udp *u, struct slc_ingest_port_stats *ps)
+{
+	struct slc_record r;
+	int klen;
+
+	klen = slc_pkt_src_key(u, (char *)c->keybuf);
+	r.key = c->keybuf;
+	r.key_len = (uint16_t)klen;
+	r.data = u->payload;
+	r.data_len = u->len;
+	r.has_hash_key = false;
+	ps->records++;
+	route(c, sid, m, direct, u, &r, slc_hashkey_md5(c->keybuf, (size_t)klen));
+}
+
+static void
+rx_framed(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
+	const struct slc_pkt_udp *u, struct slc_ingest_port_stats *ps)
+{
+	struct slc_frame_info fi;
+	struct slc_frame_iter it;
+	struct slc_frame_rec fr;
+	struct slc_record r;
+	enum slc_frame_err err;
+	slc_u128 fh = 0, h;
+
+	err = slc_frame_check(u->payload, u->len, true, c->ing->streams[sid]->settings.max_record,
+		&fi);
+	if (err != SLC_FRAME_OK) {
+		ps->frame_drops++;
+		ps->frame_drop[(unsigned)err < SLC_FRAME_E_MAX ? err : 0]++;
+		return;
+	}
+	if (fi.has_hash_key)
+		fh = slc_hashkey_from_be(fi.hash_key);
+	slc_frame_iter_init(&it, &fi);
+	while (slc_frame_iter_next(&it, &fr) == 1) {
+		r.key = fr.key;
+		r.key_len = fr.key_len;
+		r.data = fr.data;
+		r.data_len = fr.data_len;
+		r.has_hash_key = fr.has_hash_key;
+		if (fr.has_hash_key)
+			memcpy(r.hash_key, fr.hash_key, 16);
+		if (fi.has_hash_key)
+			h = fh;
+		else if (fr.has_hash_key)
+			h = slc_hashkey_from_be(fr.hash_key);
+		else
+			h = slc_hashkey_md5(fr.key, fr.key_len);
+		ps->records++;
+		route(c, sid, m, direct, NULL, &r, h);
+	}
+}
+
+uint32_t
+slc_ingest_core_rx(struct slc_ingest_core *c, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+	uint64_t now_tsc)
+{
+	struct slc_ingest *ing = c->ing;
+	struct slc_ingest_port_stats *ps;
+	struct slc_pkt_udp u;
+	uint64_t before;
+	uint32_t i, d, sid;
+	bool direct;
+
+	if (unlikely(port >= SLC_PKT_MAX_PORTS)) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		return 0;
+	}
+	/* Safe point: pick up the shard map in force. */
+	c->map = __atomic_load_n(&ing->map, __ATOMIC_ACQUIRE);
+	/* A caller's TSC read before start (or on a core slightly behind) counts as start. */
+	if (unlikely(now_tsc < ing->base_tsc))
+		now_tsc = ing->base_tsc;
+	c->now_ms = ing->base_ms + (int64_t)((now_tsc - ing->base_tsc) / ing->tsc_per_ms);
+	ps = &c->stats.port[port];
+	before = ps->records;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *base;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		ps->rx_packets++;
+		ps->rx_bytes += m->pkt_len;
+		if (slc_pkt_classify(c->pkt, port, m, now_tsc, &u) != SLC_PKT_DATAGRAM)
+			continue;
+		ps->datagrams++;
+		m = u.m;
+		sid = ing->udp_stream[u.dst_port];
+		base = rte_pktmbuf_mtod(m, const uint8_t *);
+		direct = m->nb_segs == 1 && u.payload >= base &&
+			u.payload + u.len <= base + m->data_len;
+		if (u.mode == SLC_PKT_MODE_FRAMED)
+			rx_framed(c, sid, m, direct, &u, ps);
+		else
+			rx_raw(c, sid, m, direct, &u, ps);
+		rte_pktmbuf_free(m);
+	}
+	for (d = 0; d < ing->cfg.n_cores; d++)
+		stage_flush(c, d);
+	return (uint32_t)(ps->records - before);
+}
+
+static void
+drain_one(struct slc_ingest_core *c, struct ho_elem *e)
+{
+	struct slc_record r;
+	struct slc_pkt_udp u;
+	int klen;
+
+	if (e->flags & HO_F_RAW) {
+		u.family = e->family;
+		u.src_port = e->src_port;
+		memcpy(u.src, e->u, 16);
+		klen = slc_pkt_src_key(&u, (char *)c->keybuf);
+		r.key = c->keybuf;
+		r.key_len = (uint16_t)klen;
+	} else {
+		r.key = rte_pktmbuf_read(e->m, e->key_off, e->key_len, c->keybuf);
+		r.key_len = e->key_len;
+	}
+	r.data = rte_pktmbuf_read(e->m, e->data_off, e->data_len, c->scratch);
+	r.data_len = e->data_len;
+	r.has_hash_key = (e->flags & HO_F_HASHKEY) != 0;
+	if (r.has_hash_key)
+		memcpy(r.hash_key, e->u, 16);
+	c->sstats[e->slot].handover_in++;
+	if (likely(r.key != NULL && r.data != NULL))
+		append_local(c, e->slot, &r, e->arrival_ms);
+	else
+		c->sstats[e->slot].drop[SLC_INGEST_D_LOG_ERROR]++;     /* cannot happen */
+	rte_pktmbuf_free(e->m);
+}
+
+uint32_t
+slc_ingest_core_poll(struct slc_ingest_core *c, uint64_t now_tsc)
+{
+	struct slc_ingest *ing = c->ing;
+	struct ho_elem elems[DRAIN_BURST];
+	uint32_t s, i, k, b, work = 0;
+	int ret;
+
+	c->stats.polls++;
+	for (s = 0; s < ing->cfg.n_cores; s++) {
+		if (c->in[s] == NULL)
+			continue;
+		for (b = 0; b < DRAIN_BURSTS_PER_POLL; b++) {
+			k = rte_ring_dequeue_burst_elem(c->in[s], elems, sizeof(elems[0]),
+				DRAIN_BURST, NULL);
+			for (i = 0; i < k; i++)
+				drain_one(c, &elems[i]);
+			c->stats.handover_in += k;
+			work += k;
+			if (k < DRAIN_BURST)
+				break;
+		}
+	}
+	slc_pkt_housekeep(c->pkt, now_tsc);
+	if (unlikely(now_tsc < ing->base_tsc))
+		now_tsc = ing->base_tsc;
+	ret = slc_log_poll(c->w, (now_tsc - ing->base_tsc) / ing->tsc_per_us + 1);
+	if (ret > 0)
+		work += (uint32_t)ret;
+	return work;
+}
+
+uint16_t
+slc_ingest_core_tx_pending(struct slc_ingest_core *c, uint16_t port, struct rte_mbuf ***pkts)
+{
+	if (port >= SLC_PKT_MAX_PORTS)
+		return 0;
+	return slc_pkt_tx_pending(c->pkt, port, pkts);
+}
+
+void
+slc_ingest_core_tx_done(struct slc_ingest_core *c, uint16_t port, uint16_t sent)
+{
+	if (port >= SLC_PKT_MAX_PORTS)
+		return;
+	c->stats.port[port].tx_packets += sent;
+	slc_pkt_tx_done(c->pkt, port, sent);
+}
+
+bool
+slc_ingest_core_rings_empty(const struct slc_ingest_core *c)
+{
+	uint32_t s;
+
+	for (s = 0; s < SLC_INGEST_MAX_CORES; s++)
+		if (c->in[s] != NULL && !rte_ring_empty(c->in[s]))
+			return false;
+	return true;
+}
+
+int
+slc_ingest_core_sync(struct slc_ingest_core *c)
+{
+	return slc_log_sync(c->w);
+}
+
+/* ---------------------------------------------------------------- counters */
+
+uint32_t
+slc_ingest_core_index(const struct slc_ingest_core *c)
+{
+	return c->index;
+}
+
+const struct slc_ingest_core_stats *
+slc_ingest_core_stats(const struct slc_ingest_core *c)
+{
+	return &c->stats;
+}
+
+const struct slc_ingest_shard_stats *
+slc_ingest_core_shard_stats(const struct slc_ingest_core *c, uint32_t slot)
+{
+	return slot < c->ing->n_slots ? &c->sstats[slot] : NULL;
+}
+
+const struct slc_pkt_stats *
+slc_ingest_core_pkt_stats(const struct slc_ingest_core *c)
+{
+	return slc_pkt_ctx_stats(c->pkt);
+}
+
+void
+slc_ingest_core_log_stats(const struct slc_ingest_core *c, struct slc_log_stats *out)
+{
+	slc_log_writer_stats(c->w, out);
+}
+
+void
+slc_ingest_shard_stats_sum(struct slc_ingest *ing, uint32_t slot,
+	struct slc_ingest_shard_stats *out)
+{
+	const struct slc_ingest_shard_stats *s;
+	uint32_t i, d;
+
+	memset(out, 0, sizeof(*out));
+	if (slot >= ing->n_slots)
+		return;
+	for (i = 0; i < ing->cfg.n_cores; i++) {
+		s = &ing->cores[i]->sstats[slot];
+		out->records_rx += s->records_rx;
+		out->stored += s->stored;
+		out->bytes += s->bytes;
+		out->durable += s->durable;
+		out->handover_out += s->handover_out;
+		out->handover_in += s->handover_in;
+		for (d = 0; d < SLC_INGEST_D_MAX; d++)
+			out->drop[d] += s->drop[d];
+	}
+	out->next_seq = ing->cores[ing->slots[slot].owner]->sstats[slot].next_seq;
+}

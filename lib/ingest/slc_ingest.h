@@ -1,1 +1,217 @@
-/* placeholder: lib/ingest public header, being written */
+/*
+ * @file
+ * slc_ingest: the data plane's core logic, from received frames to records in
+ * shard logs, spread over N data cores (docs/dataplane.md).
+ *
+ * A data core hands the frames of one rx burst to slc_ingest_core_rx(): each is
+ * classified (lib/pkt), its records decoded (raw: one per datagram; framed:
+ * lib/frame), each record routed by its hash key through the current shard map
+ * to its shard and that shard's owner core. The owner appends at once; any other
+ * core puts the record on the bounded single-producer/single-consumer ring to the
+ * owner, in bursts at the end of the rx burst. slc_ingest_core_poll() drains the
+ * core's incoming rings, appends, and polls the core's log writer. Nothing here
+ * calls rte_ethdev: the caller receives and sends (app/sluiced), so the whole
+ * engine runs in one thread in tests by polling fake cores in turn.
+ *
+ * Ownership: the engine (struct slc_ingest) is built by the control core and is
+ * read-only once slc_ingest_start() returned, except the shard map, which is
+ * published as a new version (data cores pick it up at the start of an rx
+ * call). A struct slc_ingest_core and everything it holds (pkt context, log
+ * writer, shards it owns, counters) is touched only by the thread that polls
+ * that core, with two exceptions: the counters are read (not written) by the
+ * telemetry thread, and the rings are shared with exactly one producer each.
+ *
+ * Overload never blocks: a full ring, a full log buffer, an oversize record or a
+ * missing mbuf drops the record and counts it on its shard by cause.
+ */
+#ifndef SLC_INGEST_H
+#define SLC_INGEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "slc_frame.h"
+#include "slc_hashkey.h"
+#include "slc_log.h"
+#include "slc_pkt.h"
+#include "slc_stream.h"
+
+#define SLC_INGEST_MAX_CORES 16
+#define SLC_INGEST_MAX_STREAMS 64
+#define SLC_INGEST_BURST 32
+#define SLC_INGEST_RING_SIZE_DEFAULT 4096
+
+/* Why a routed record was dropped; per-shard counters are indexed by these. */
+enum slc_ingest_drop {
+	SLC_INGEST_D_RING_FULL = 0,  /* the ring to the owner core was full */
+	SLC_INGEST_D_LOG_FULL,       /* slc_log_append -ENOBUFS: the disk is behind */
+	SLC_INGEST_D_TOO_BIG,        /* data longer than the stream's max record */
+	SLC_INGEST_D_NOMBUF,         /* no mbuf to copy a record out of a reassembled datagram */
+	SLC_INGEST_D_LOG_ERROR,      /* slc_log_append -EIO (earlier write failed) or -EINVAL */
+	SLC_INGEST_D_MAX,
+};
+
+/* "ring_full", "log_full", "too_big", "nombuf", "log_error". */
+const char *slc_ingest_drop_name(enum slc_ingest_drop d);
+
+struct slc_ingest_cfg {
+	uint32_t n_cores;            /* data cores, 1..SLC_INGEST_MAX_CORES */
+	uint32_t ring_size;          /* elements per handover ring (power of two, >= 2;
+	                              * usable: ring_size - 1); default 4096 */
+	int socket;                  /* NUMA socket for rings and contexts; SOCKET_ID_ANY */
+	struct slc_log_cfg log;      /* every core's log writer (max_record is raised to the
+	                              * largest stream's) */
+};
+
+void slc_ingest_cfg_default(struct slc_ingest_cfg *cfg);
+
+/* Counters of one shard kept by one core (sum over cores for the shard's totals). */
+struct slc_ingest_shard_stats {
+	uint64_t records_rx;         /* records this core routed to the shard */
+	uint64_t stored;             /* appended (owner only) */
+	uint64_t bytes;              /* key + data bytes appended (owner only) */
+	uint64_t durable;            /* reported durable since start (owner only) */
+	uint64_t next_seq;           /* next counter of the shard (owner only) */
+	uint64_t handover_out;       /* put on the ring to the owner (non-owners) */
+	uint64_t handover_in;        /* taken off a ring (owner only) */
+	uint64_t drop[SLC_INGEST_D_MAX];
+};
+
+/* Counters of one port's rx queue (the core's queue on that port). */
+struct slc_ingest_port_stats {
+	uint64_t rx_packets;         /* frames given to slc_ingest_core_rx() */
+	uint64_t rx_bytes;
+	uint64_t datagrams;          /* UDP datagrams for a listener */
+	uint64_t records;            /* records decoded */
+	uint64_t frame_drops;        /* framed datagrams dropped whole */
+	uint64_t frame_drop[SLC_FRAME_E_MAX];
+	uint64_t tx_packets;         /* replies sent (slc_ingest_core_tx_done) */
+};
+
+struct slc_ingest_core_stats {
+	uint64_t handover_out;       /* records put on rings to other cores */
+	uint64_t handover_in;        /* records taken off incoming rings */
+	uint64_t polls;              /* slc_ingest_core_poll calls */
+	struct slc_ingest_port_stats port[SLC_PKT_MAX_PORTS];
+};
+
+/* What the engine knows about one open shard ("slot"), read-only after start. */
+struct slc_ingest_shard_info {
+	const struct slc_stream *stream;
+	uint32_t stream_id;          /* order of slc_ingest_add_stream() */
+	uint32_t index;              /* shard index in its stream */
+	uint32_t owner;              /* data core that appends to it */
+};
+
+struct slc_ingest;
+struct slc_ingest_core;
+
+/*
+ * Create an engine. pkt: the packet configuration every core's pkt context gets
+ * (its udp_mode table is overwritten by slc_ingest_add_route()). Returns NULL
+ * with rte_errno set: EINVAL (bad cfg), ENOMEM.
+ */
+struct slc_ingest *slc_ingest_create(const struct slc_ingest_cfg *cfg,
+	const struct slc_pkt_cfg *pkt);
+
+/*
+ * Add a stream (before start). The handle must outlive the engine; the caller
+ * holds the stream's writer lock. Returns the stream id (0, 1, ...), or -EINVAL
+ * (started, too many streams), -EEXIST (same stream added twice), -ENOSPC (the
+ * stream has no open shard).
+ */
+int slc_ingest_add_stream(struct slc_ingest *ing, const struct slc_stream *st);
+
+/*
+ * Deliver UDP port `udp_port` (host order) in `mode` (raw or framed) to stream
+ * stream_id (before start). Returns 0, -EINVAL (started, bad mode or stream id),
+ * -EEXIST (port already routed).
+ */
+int slc_ingest_add_route(struct slc_ingest *ing, uint16_t udp_port, enum slc_pkt_mode mode,
+	uint32_t stream_id);
+
+/* The MAC address of DPDK port `port` (before start). 0 or -EINVAL. */
+int slc_ingest_set_port(struct slc_ingest *ing, uint16_t port, const struct rte_ether_addr *mac);
+
+/*
+ * Build the cores: per core a pkt context, a log writer, the handover rings,
+ * and every shard opened (recovered) on its owner's writer; then publish shard
+ * map version 1. Runs on the control core before the data cores are launched.
+ * Returns 0 or -errno: -ENOMEM, -EINVAL (no stream), or the errno of
+ * slc_log_shard_open() (EINVAL: the data dir rejects O_DIRECT, the log says
+ * why), whose message names the stream and shard (see slc_ingest_errmsg()).
+ */
+int slc_ingest_start(struct slc_ingest *ing);
+
+/* After a failed start: what failed, for the user ("stream s shardId-... : ..."). */
+const char *slc_ingest_errmsg(const struct slc_ingest *ing);
+
+/*
+ * Free the engine: closes the writers (call slc_ingest_core_sync on every core
+ * first, or unsynced records may be lost), pkt contexts (every mbuf they hold
+ * goes back to its pool), rings (they must be empty). Control core, after the
+ * data cores stopped.
+ */
+void slc_ingest_free(struct slc_ingest *ing);
+
+uint32_t slc_ingest_n_cores(const struct slc_ingest *ing);
+struct slc_ingest_core *slc_ingest_core_get(struct slc_ingest *ing, uint32_t i);
+
+/* Open shards over all streams, and slot i's identity. */
+uint32_t slc_ingest_n_shards(const struct slc_ingest *ing);
+const struct slc_ingest_shard_info *slc_ingest_shard_info(const struct slc_ingest *ing,
+	uint32_t slot);
+
+/* First slot of stream_id, or -EINVAL. Slots of a stream are consecutive by index order. */
+int slc_ingest_stream_first_slot(const struct slc_ingest *ing, uint32_t stream_id);
+
+/* Version of the shard map in force (control core). */
+uint64_t slc_ingest_map_version(const struct slc_ingest *ing);
+
+/* ---- data core (owner thread only) ---- */
+
+/*
+ * Process an rx burst from `port`: takes ownership of pkts[0..n) (every mbuf is
+ * freed, queued as a reply, kept for reassembly, or referenced by a record on a
+ * ring). now_tsc = rte_rdtsc(): ages fragments and stamps arrival times.
+ * Returns the number of records routed (stored, handed over or dropped).
+ */
+uint32_t slc_ingest_core_rx(struct slc_ingest_core *c, uint16_t port, struct rte_mbuf **pkts,
+	uint16_t n, uint64_t now_tsc);
+
+/*
+ * Drain the incoming rings in bursts and append, expire fragments, poll the log
+ * writer. Call once per loop iteration. Returns the number of records taken off
+ * rings plus log completions reaped (0: nothing happened).
+ */
+uint32_t slc_ingest_core_poll(struct slc_ingest_core *c, uint64_t now_tsc);
+
+/* Replies queued for port (slc_pkt_tx_pending / slc_pkt_tx_done). */
+uint16_t slc_ingest_core_tx_pending(struct slc_ingest_core *c, uint16_t port,
+	struct rte_mbuf ***pkts);
+void slc_ingest_core_tx_done(struct slc_ingest_core *c, uint16_t port, uint16_t sent);
+
+/* True if every ring into this core is empty. */
+bool slc_ingest_core_rings_empty(const struct slc_ingest_core *c);
+
+/* Make everything appended so far durable (blocking; shutdown). 0 or -EIO. */
+int slc_ingest_core_sync(struct slc_ingest_core *c);
+
+/* ---- counters (any thread may read; only the core writes) ---- */
+
+uint32_t slc_ingest_core_index(const struct slc_ingest_core *c);
+const struct slc_ingest_core_stats *slc_ingest_core_stats(const struct slc_ingest_core *c);
+const struct slc_ingest_shard_stats *slc_ingest_core_shard_stats(const struct slc_ingest_core *c,
+	uint32_t slot);
+const struct slc_pkt_stats *slc_ingest_core_pkt_stats(const struct slc_ingest_core *c);
+/* The core's log writer counters (a copy read without locking). */
+void slc_ingest_core_log_stats(const struct slc_ingest_core *c, struct slc_log_stats *out);
+
+/* Sum of slot's counters over every core into *out. */
+void slc_ingest_shard_stats_sum(struct slc_ingest *ing, uint32_t slot,
+	struct slc_ingest_shard_stats *out);
+
+#endif /* SLC_INGEST_H */

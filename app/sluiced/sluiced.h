@@ -1,0 +1,94 @@
+/*
+ * sluiced internals shared by its files: the configuration (config.c), the
+ * telemetry commands (telemetry.c) and the main program (main.c).
+ */
+#ifndef SLUICED_H
+#define SLUICED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "slc_ingest.h"
+#include "slc_pkt.h"
+#include "slc_port.h"
+#include "slc_stream.h"
+
+#define SLUICED_MAX_STREAMS SLC_INGEST_MAX_STREAMS
+#define SLUICED_MAX_UDP 64
+#define SLUICED_MAX_PORTS SLC_PKT_MAX_PORTS
+
+struct sluiced_stream_spec {
+	char name[SLC_STREAM_NAME_MAX + 1];
+	uint32_t shards;
+	int compression;            /* enum slc_compression, or -1: the default */
+	int durability;             /* enum slc_durability, or -1: the default */
+};
+
+struct sluiced_udp_spec {
+	uint16_t port;
+	enum slc_pkt_mode mode;
+	char stream[SLC_STREAM_NAME_MAX + 1];    /* "" = the first stream */
+};
+
+struct sluiced_cfg {
+	char *data_dir;
+	struct sluiced_stream_spec streams[SLUICED_MAX_STREAMS];
+	uint32_t n_streams;
+	struct sluiced_udp_spec udp[SLUICED_MAX_UDP];
+	uint32_t n_udp;
+	char *ips[SLC_PKT_MAX_ADDRS * 2];
+	uint32_t n_ips;
+	enum slc_compression compression;
+	enum slc_durability durability;
+	long linger_us;             /* -1: the log's default */
+	char *rx_lcores;            /* NULL: every worker lcore */
+	uint32_t mbufs;             /* 0: computed */
+	uint32_t ring_size;
+	bool accept_any_dst;
+	bool buffered_io;
+	uint32_t stats_interval_ms; /* 0: no periodic line */
+	char *config_file;
+};
+
+/*
+ * Parse the options after "--" and the --config file they name (the command
+ * line wins over the file). Returns 0, 1 after --help (printed), or -1 after
+ * printing one message that names the bad option or config line.
+ */
+int sluiced_cfg_parse(struct sluiced_cfg *cfg, int argc, char **argv);
+void sluiced_cfg_free(struct sluiced_cfg *cfg);
+
+/* What telemetry reads; set up by main before sluiced_telemetry_register(). */
+struct sluiced_state {
+	struct slc_ingest *ing;
+	struct slc_port_info ports[SLUICED_MAX_PORTS];
+	uint16_t n_ports;
+	uint32_t n_streams;
+	uint32_t lcore_of_core[SLC_INGEST_MAX_CORES];
+	uint64_t start_ms;
+	volatile int draining;
+	uint64_t mbuf_leak;
+};
+
+/* Register /sluice/stats and /sluice/shards. Returns 0 or -errno. */
+int sluiced_telemetry_register(struct sluiced_state *s);
+
+/*
+ * Detach telemetry from the engine (before it is freed): /sluice/stats then
+ * answers state "stopped" with the final totals; /sluice/shards answers
+ * state "stopped". sluiced_telemetry_final_leak() adds the mbuf_leak figure.
+ */
+void sluiced_telemetry_detach(void);
+void sluiced_telemetry_final_leak(uint64_t leak);
+
+/* Totals over everything, for telemetry and the final line. */
+struct sluiced_totals {
+	uint64_t rx_packets, rx_bytes, datagrams, records, stored, stored_bytes, durable;
+	uint64_t handover, drops, drop[SLC_INGEST_D_MAX], frame_drops, pkt_drops;
+	uint64_t imissed, ierrors, rx_nombuf;
+};
+void sluiced_totals(struct sluiced_state *s, struct sluiced_totals *t);
+
+#endif /* SLUICED_H */

@@ -1,0 +1,398 @@
+/*
+ * sluiced's telemetry commands on DPDK's telemetry socket: /sluice/stats and
+ * /sluice/shards (docs/telemetry.md is the contract). They run on the telemetry
+ * library's own thread and only read: core-private counters (plain aligned
+ * uint64_t, written by one core each, so a read never tears), rte_eth_stats of
+ * the ports and the log writers' counters. A mutex guards the engine pointer
+ * only against the control core freeing it at shutdown.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "sluiced.h"
+
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sluiced_state *tel_state;     /* guarded by tel_lock */
+static struct sluiced_totals tel_final;     /* after detach; guarded by tel_lock */
+static uint64_t tel_final_leak;
+static bool tel_final_set;
+
+#define SHARDS_PER_ANSWER 32
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void
+sluiced_totals(struct sluiced_state *s, struct sluiced_totals *t)
+{
+	struct slc_ingest *ing = s->ing;
+	struct slc_ingest_shard_stats ss;
+	struct rte_eth_stats es;
+	uint32_t i, p, d;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < slc_ingest_n_cores(ing); i++) {
+		struct slc_ingest_core *c = slc_ingest_core_get(ing, i);
+		const struct slc_ingest_core_stats *cs = slc_ingest_core_stats(c);
+		const struct slc_pkt_stats *pk = slc_ingest_core_pkt_stats(c);
+
+		for (p = 0; p < SLC_PKT_MAX_PORTS; p++) {
+			t->rx_packets += cs->port[p].rx_packets;
+			t->rx_bytes += cs->port[p].rx_bytes;
+			t->datagrams += cs->port[p].datagrams;
+			t->records += cs->port[p].records;
+			t->frame_drops += cs->port[p].frame_drops;
+		}
+		t->handover += cs->handover_out;
+		for (d = 0; d < SLC_PKT_D_MAX; d++)
+			t->pkt_drops += pk->drop[d];
+	}
+	for (i = 0; i < slc_ingest_n_shards(ing); i++) {
+		slc_ingest_shard_stats_sum(ing, i, &ss);
+		t->stored += ss.stored;
+		t->stored_bytes += ss.bytes;
+		t->durable += ss.durable;
+		for (d = 0; d < SLC_INGEST_D_MAX; d++) {
+			t->drop[d] += ss.drop[d];
+			t->drops += ss.drop[d];
+		}
+	}
+	for (p = 0; p < s->n_ports; p++) {
+		if (rte_eth_stats_get(s->ports[p].port_id, &es) != 0)
+			continue;
+		t->imissed += es.imissed;
+		t->ierrors += es.ierrors;
+		t->rx_nombuf += es.rx_nombuf;
+	}
+}
+
+static struct rte_tel_data *
+totals_dict(const struct sluiced_totals *tp, uint64_t leak)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	struct sluiced_totals t = *tp;
+	char k[64];
+	uint32_t i;
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_packets);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "datagrams", t.datagrams);
+	rte_tel_data_add_dict_u64(d, "records", t.records);
+	rte_tel_data_add_dict_u64(d, "stored", t.stored);
+	rte_tel_data_add_dict_u64(d, "stored_bytes", t.stored_bytes);
+	rte_tel_data_add_dict_u64(d, "durable", t.durable);
+	rte_tel_data_add_dict_u64(d, "handover", t.handover);
+	rte_tel_data_add_dict_u64(d, "drops", t.drops);
+	for (i = 0; i < SLC_INGEST_D_MAX; i++) {
+		snprintf(k, sizeof(k), "drop_%s", slc_ingest_drop_name(i));
+		rte_tel_data_add_dict_u64(d, k, t.drop[i]);
+	}
+	rte_tel_data_add_dict_u64(d, "frame_drops", t.frame_drops);
+	rte_tel_data_add_dict_u64(d, "pkt_drops", t.pkt_drops);
+	rte_tel_data_add_dict_u64(d, "port_imissed", t.imissed);
+	rte_tel_data_add_dict_u64(d, "port_ierrors", t.ierrors);
+	rte_tel_data_add_dict_u64(d, "port_rx_nombuf", t.rx_nombuf);
+	rte_tel_data_add_dict_u64(d, "mbuf_leak", leak);
+	return d;
+}
+
+static struct rte_tel_data *
+port_dict(struct sluiced_state *s, const struct slc_port_info *pi)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	char k[64], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_eth_stats es;
+	uint32_t q, e;
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	rte_ether_format_addr(mac, sizeof(mac), &pi->mac);
+	rte_tel_data_add_dict_string(d, "name", pi->name);
+	rte_tel_data_add_dict_string(d, "mac", mac);
+	rte_tel_data_add_dict_u64(d, "rx_queues", pi->n_queues);
+	rte_tel_data_add_dict_u64(d, "rss", pi->rss);
+	rte_tel_data_add_dict_u64(d, "reta_size", pi->reta_size);
+	memset(&es, 0, sizeof(es));
+	rte_eth_stats_get(pi->port_id, &es);
+	rte_tel_data_add_dict_u64(d, "ipackets", es.ipackets);
+	rte_tel_data_add_dict_u64(d, "ibytes", es.ibytes);
+	rte_tel_data_add_dict_u64(d, "imissed", es.imissed);
+	rte_tel_data_add_dict_u64(d, "ierrors", es.ierrors);
+	rte_tel_data_add_dict_u64(d, "rx_nombuf", es.rx_nombuf);
+	rte_tel_data_add_dict_u64(d, "opackets", es.opackets);
+	rte_tel_data_add_dict_u64(d, "obytes", es.obytes);
+	rte_tel_data_add_dict_u64(d, "oerrors", es.oerrors);
+	for (q = 0; q < slc_ingest_n_cores(s->ing); q++) {
+		const struct slc_ingest_port_stats *ps =
+			&slc_ingest_core_stats(slc_ingest_core_get(s->ing, q))->port[pi->port_id];
+
+#define QKEY(name) (snprintf(k, sizeof(k), "q%u_%s", q, name), k)
+		rte_tel_data_add_dict_u64(d, QKEY("rx_packets"), ps->rx_packets);
+		rte_tel_data_add_dict_u64(d, QKEY("rx_bytes"), ps->rx_bytes);
+		rte_tel_data_add_dict_u64(d, QKEY("datagrams"), ps->datagrams);
+		rte_tel_data_add_dict_u64(d, QKEY("records"), ps->records);
+		rte_tel_data_add_dict_u64(d, QKEY("frame_drops"), ps->frame_drops);
+		for (e = 1; e < SLC_FRAME_E_MAX; e++) {
+			snprintf(k, sizeof(k), "q%u_frame_drop_%s", q, slc_frame_err_name(e));
+			rte_tel_data_add_dict_u64(d, k, ps->frame_drop[e]);
+		}
+		rte_tel_data_add_dict_u64(d, QKEY("tx_packets"), ps->tx_packets);
+#undef QKEY
+	}
+	return d;
+}
+
+static struct rte_tel_data *
+core_dict(struct sluiced_state *s, uint32_t i)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	struct slc_ingest_core *c = slc_ingest_core_get(s->ing, i);
+	const struct slc_ingest_core_stats *cs = slc_ingest_core_stats(c);
+	const struct slc_pkt_stats *pk = slc_ingest_core_pkt_stats(c);
+	struct slc_log_stats ls;
+	uint64_t drops = 0;
+	char k[64];
+	uint32_t e;
+
+	if (d == NULL)
+		return NULL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", s->lcore_of_core[i]);
+	rte_tel_data_add_dict_u64(d, "queue", i);
+	rte_tel_data_add_dict_u64(d, "rx", pk->rx);
+	rte_tel_data_add_dict_u64(d, "udp", pk->udp);
+	rte_tel_data_add_dict_u64(d, "frags", pk->frags);
+	rte_tel_data_add_dict_u64(d, "reassembled", pk->reassembled);
+	rte_tel_data_add_dict_u64(d, "arp_replies", pk->arp_replies);
+	rte_tel_data_add_dict_u64(d, "icmp_replies", pk->icmp_replies);
+	rte_tel_data_add_dict_u64(d, "nd_replies", pk->nd_replies);
+	for (e = 0; e < SLC_PKT_D_MAX; e++)
+		drops += pk->drop[e];
+	rte_tel_data_add_dict_u64(d, "pkt_drops", drops);
+	for (e = 0; e < SLC_PKT_D_MAX; e++) {
+		snprintf(k, sizeof(k), "drop_%s", slc_pkt_drop_name(e));
+		rte_tel_data_add_dict_u64(d, k, pk->drop[e]);
+	}
+	rte_tel_data_add_dict_u64(d, "handover_out", cs->handover_out);
+	rte_tel_data_add_dict_u64(d, "handover_in", cs->handover_in);
+	slc_ingest_core_log_stats(c, &ls);
+	rte_tel_data_add_dict_u64(d, "log_appends", ls.records);
+	rte_tel_data_add_dict_u64(d, "log_blocks", ls.blocks);
+	rte_tel_data_add_dict_u64(d, "log_writes", ls.writes);
+	rte_tel_data_add_dict_u64(d, "log_write_bytes", ls.write_bytes);
+	rte_tel_data_add_dict_u64(d, "log_fsyncs", ls.fsyncs);
+	rte_tel_data_add_dict_u64(d, "log_enobufs", ls.enobufs);
+	return d;
+}
+
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sluiced_state *s;
+	struct sluiced_totals t;
+	struct rte_tel_data *sub;
+	char k[32];
+	uint32_t i;
+
+	pthread_mutex_lock(&tel_lock);
+	s = tel_state;
+	rte_tel_data_start_dict(d);
+	if (s == NULL) {
+		/* Between the end of the data cores and the exit: the final totals. */
+		rte_tel_data_add_dict_u64(d, "version", 1);
+		rte_tel_data_add_dict_u64(d, "pid", (uint64_t)getpid());
+		rte_tel_data_add_dict_string(d, "state", "stopped");
+		if (tel_final_set) {
+			sub = totals_dict(&tel_final, tel_final_leak);
+			if (sub != NULL)
+				rte_tel_data_add_dict_container(d, "totals", sub, 0);
+		}
+		pthread_mutex_unlock(&tel_lock);
+		return 0;
+	}
+	rte_tel_data_add_dict_u64(d, "version", 1);
+	rte_tel_data_add_dict_u64(d, "pid", (uint64_t)getpid());
+	rte_tel_data_add_dict_u64(d, "uptime_ms", now_ms() - s->start_ms);
+	rte_tel_data_add_dict_string(d, "state", s->draining ? "draining" : "running");
+	rte_tel_data_add_dict_u64(d, "data_cores", slc_ingest_n_cores(s->ing));
+	rte_tel_data_add_dict_u64(d, "streams", s->n_streams);
+	rte_tel_data_add_dict_u64(d, "shards", slc_ingest_n_shards(s->ing));
+	sluiced_totals(s, &t);
+	sub = totals_dict(&t, s->mbuf_leak);
+	if (sub != NULL)
+		rte_tel_data_add_dict_container(d, "totals", sub, 0);
+	for (i = 0; i < s->n_ports; i++) {
+		sub = port_dict(s, &s->ports[i]);
+		snprintf(k, sizeof(k), "port%u", s->ports[i].port_id);
+		if (sub != NULL)
+			rte_tel_data_add_dict_container(d, k, sub, 0);
+	}
+	for (i = 0; i < slc_ingest_n_cores(s->ing); i++) {
+		sub = core_dict(s, i);
+		snprintf(k, sizeof(k), "core%u", i);
+		if (sub != NULL)
+			rte_tel_data_add_dict_container(d, k, sub, 0);
+	}
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+static struct rte_tel_data *
+shard_dict(struct sluiced_state *s, uint32_t slot)
+{
+	const struct slc_ingest_shard_info *si = slc_ingest_shard_info(s->ing, slot);
+	struct rte_tel_data *d = rte_tel_data_alloc();
+	struct slc_ingest_shard_stats ss;
+	char id[SLC_SHARD_ID_LEN + 1], k[64];
+	uint64_t drops = 0;
+	uint32_t e;
+
+	if (d == NULL)
+		return NULL;
+	slc_ingest_shard_stats_sum(s->ing, slot, &ss);
+	slc_shard_id_format(si->index, id);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "stream", si->stream->name);
+	rte_tel_data_add_dict_string(d, "shard", id);
+	rte_tel_data_add_dict_u64(d, "index", si->index);
+	rte_tel_data_add_dict_u64(d, "owner_core", si->owner);
+	rte_tel_data_add_dict_u64(d, "owner_lcore", s->lcore_of_core[si->owner]);
+	rte_tel_data_add_dict_u64(d, "records_rx", ss.records_rx);
+	rte_tel_data_add_dict_u64(d, "stored", ss.stored);
+	rte_tel_data_add_dict_u64(d, "bytes", ss.bytes);
+	rte_tel_data_add_dict_u64(d, "durable", ss.durable);
+	rte_tel_data_add_dict_u64(d, "next_seq", ss.next_seq);
+	rte_tel_data_add_dict_u64(d, "handover_out", ss.handover_out);
+	rte_tel_data_add_dict_u64(d, "handover_in", ss.handover_in);
+	for (e = 0; e < SLC_INGEST_D_MAX; e++)
+		drops += ss.drop[e];
+	rte_tel_data_add_dict_u64(d, "drops", drops);
+	for (e = 0; e < SLC_INGEST_D_MAX; e++) {
+		snprintf(k, sizeof(k), "drop_%s", slc_ingest_drop_name(e));
+		rte_tel_data_add_dict_u64(d, k, ss.drop[e]);
+	}
+	return d;
+}
+
+/*
+ * params: "" (all shards), "STREAM" (one stream), "STREAM,FIRST" (from index
+ * FIRST), "*,SLOT" (all streams, from slot SLOT). "next" is the params string
+ * of the following page, in the same form as the request.
+ */
+static int
+cmd_shards(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char stream[SLC_STREAM_NAME_MAX + 1] = "", k[SLC_STREAM_NAME_MAX + 32], err[200];
+	struct sluiced_state *s;
+	struct rte_tel_data *sub;
+	const struct slc_ingest_shard_info *si;
+	unsigned long first = 0;
+	uint32_t slot, n = 0, nslots;
+	const char *comma;
+	bool all;
+
+	if (params != NULL && params[0] != '\0') {
+		comma = strchr(params, ',');
+		snprintf(stream, sizeof(stream), "%.*s",
+			(int)(comma != NULL ? (size_t)(comma - params) : strlen(params)), params);
+		if (comma != NULL)
+			first = strtoul(comma + 1, NULL, 10);
+	}
+	all = stream[0] == '\0' || strcmp(stream, "*") == 0;
+	pthread_mutex_lock(&tel_lock);
+	s = tel_state;
+	rte_tel_data_start_dict(d);
+	if (s == NULL) {
+		rte_tel_data_add_dict_string(d, "state", "stopped");
+		goto out;
+	}
+	nslots = slc_ingest_n_shards(s->ing);
+	for (slot = 0; slot < nslots; slot++) {
+		si = slc_ingest_shard_info(s->ing, slot);
+		if (!all && strcmp(si->stream->name, stream) != 0)
+			continue;
+		if ((all ? slot : si->index) < first)
+			continue;
+		if (n == SHARDS_PER_ANSWER) {
+			if (all)
+				snprintf(k, sizeof(k), "*,%u", slot);
+			else
+				snprintf(k, sizeof(k), "%s,%u", si->stream->name, si->index);
+			rte_tel_data_add_dict_string(d, "next", k);
+			goto out;
+		}
+		sub = shard_dict(s, slot);
+		/* Telemetry keys allow only [A-Za-z0-9_/]: stream names may not fit. */
+		snprintf(k, sizeof(k), "shard%u", slot);
+		if (sub != NULL)
+			rte_tel_data_add_dict_container(d, k, sub, 0);
+		n++;
+	}
+	if (n == 0 && !all) {
+		for (slot = 0; slot < nslots; slot++)
+			if (!strcmp(slc_ingest_shard_info(s->ing, slot)->stream->name, stream))
+				break;
+		if (slot == nslots) {
+			snprintf(err, sizeof(err), "no stream '%s'", stream);
+			rte_tel_data_add_dict_string(d, "error", err);
+		}
+	}
+out:
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+int
+sluiced_telemetry_register(struct sluiced_state *s)
+{
+	int ret;
+
+	pthread_mutex_lock(&tel_lock);
+	tel_state = s;
+	pthread_mutex_unlock(&tel_lock);
+	ret = rte_telemetry_register_cmd("/sluice/stats", cmd_stats,
+		"sluiced counters: totals, ports and queues, cores (docs/telemetry.md)");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/shards", cmd_shards,
+			"per-shard counters; params: [STREAM[,FIRST]] (docs/telemetry.md)");
+	return ret;
+}
+
+void
+sluiced_telemetry_detach(void)
+{
+	pthread_mutex_lock(&tel_lock);
+	if (tel_state != NULL && tel_state->ing != NULL &&
+			slc_ingest_core_get(tel_state->ing, 0) != NULL) {
+		sluiced_totals(tel_state, &tel_final);
+		tel_final_set = true;
+	}
+	tel_state = NULL;
+	pthread_mutex_unlock(&tel_lock);
+}
+
+void
+sluiced_telemetry_final_leak(uint64_t leak)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_final_leak = leak;
+	pthread_mutex_unlock(&tel_lock);
+}

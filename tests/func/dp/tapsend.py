@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Real Linux UDP senders for func-dp-tap; run inside the test's network namespace.
+
+    tapsend.py --out EXPECTED --ip4 ADDR [--ip6 ADDR] [--raw-port P] [--framed-port P]
+               [--senders N] [--raw N] [--frames N] [--rate DATAGRAMS_PER_S]
+
+Each sender is a UDP socket bound to its own source port (and, with --ip6, every
+other sender is an IPv6 socket). Raw senders send --raw datagrams each to the raw
+port; framed senders send --frames frames of 1..8 records each to the framed port
+(docs/frame-format.md; some frames with a frame hash key, some records with their
+own explicit hash key). The sending is paced (net_tap is slow, and a flood starves
+sluiced's main thread) and bounded in count. Writes every record to EXPECTED in
+pcapgen.py's expected.tsv format, in send order.
+"""
+import argparse
+import os
+import random
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from slframe import frame_bytes, md5_hash  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--ip4", required=True)
+    ap.add_argument("--ip6")
+    ap.add_argument("--raw-port", type=int, default=7000)
+    ap.add_argument("--framed-port", type=int, default=7001)
+    ap.add_argument("--stream", default="s")
+    ap.add_argument("--senders", type=int, default=40)
+    ap.add_argument("--raw", type=int, default=25, help="raw datagrams per sender")
+    ap.add_argument("--frames", type=int, default=10, help="frames per sender")
+    ap.add_argument("--rate", type=float, default=2000, help="datagrams per second, at most")
+    ap.add_argument("--seed", type=int, default=3)
+    a = ap.parse_args()
+    if a.rate <= 0 or a.rate > 5000:
+        sys.exit("tapsend: --rate must be in (0, 5000]")
+    rng = random.Random(a.seed)
+    socks = []
+    for i in range(a.senders):
+        v6 = a.ip6 is not None and i % 2 == 1
+        s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("::" if v6 else "0.0.0.0", 0))
+        s.connect((a.ip6 if v6 else a.ip4, a.raw_port))
+        # the source address the kernel chose for this destination: the raw key
+        host, port = s.getsockname()[:2]
+        key = ("[%s]:%d" % (host, port) if v6 else "%s:%d" % (host, port)).encode()
+        socks.append((s, v6, key))
+    plan = []
+    for i in range(a.senders):
+        plan += [(i, "raw", n) for n in range(a.raw)]
+        plan += [(i, "framed", n) for n in range(a.frames)]
+    # interleave the senders, each sender's own order kept
+    order = [p[0] for p in plan]
+    rng.shuffle(order)
+    per = {}
+    for p in plan:
+        per.setdefault(p[0], []).append(p)
+    pos = {i: 0 for i in per}
+    exp = []
+    gap = 1.0 / a.rate
+    t_next = time.monotonic()
+    sent = 0
+    for i in order:
+        _, kind, n = per[i][pos[i]]
+        pos[i] += 1
+        s, v6, key = socks[i]
+        if kind == "raw":
+            # IPv4 datagrams of 3000 bytes leave the kernel as fragments; IPv6 ones
+            # stay below the MTU (sluiced does not reassemble IPv6)
+            size = rng.choice([0, 10, 100, 1000] + ([] if v6 else [3000]))
+            data = b"tap-r%d:%d:" % (i, n) + bytes(rng.choice(b"abcdefgh") for _ in range(size))
+            payload = data
+            exp.append((a.stream, key, data, md5_hash(key), None, "raw"))
+            dst_port = a.raw_port
+        else:
+            fhk = rng.getrandbits(128) if rng.random() < 0.3 else None
+            recs, size = [], 40
+            for r in range(rng.randint(1, 8)):
+                k = b"tapk%d.%d" % (i, r % 3)
+                d = b"tap-f%d:%d:%d:" % (i, n, r) + b"x" * rng.choice([0, 20, 200])
+                ehk = rng.getrandbits(128) if rng.random() < 0.2 else None
+                size += 24 + len(k) + len(d)
+                if size > 1300:
+                    break
+                recs.append((k, d, ehk))
+                exp.append((a.stream, k, d, fhk if fhk is not None else
+                            (ehk if ehk is not None else md5_hash(k)), ehk, "framed"))
+            payload = frame_bytes(recs, i * 1000 + n, fhk)
+            dst_port = a.framed_port
+        now = time.monotonic()
+        if now < t_next:
+            time.sleep(t_next - now)
+        t_next = max(t_next + gap, time.monotonic() - 0.05)
+        s.sendto(payload, (a.ip6 if v6 else a.ip4, dst_port))
+        sent += 1
+    with open(a.out, "w") as f:
+        for st, k, d, route, ehk, kind in exp:
+            f.write("%s\t%s\t%s\t%d\t%s\t%s\n" % (st, k.decode(), d.hex(), route,
+                                                  "-" if ehk is None else str(ehk), kind))
+    print("tapsend: %d datagrams from %d sockets, %d records" % (sent, len(socks), len(exp)))
+
+
+if __name__ == "__main__":
+    main()
