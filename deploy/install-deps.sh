@@ -25,7 +25,7 @@ pkgs=(
 	python3-scapy
 )
 if [ "${1:-}" = "--perf" ]; then
-	pkgs+=(dpdk fio linux-perf)
+	pkgs+=(dpdk-dev fio linux-perf)
 fi
 
 missing=()
