@@ -144,6 +144,7 @@ struct slc_log_shard {                 /* owner: the writer's core */
 	bool blk_open;
 	struct slc_block_builder bb;
 	uint64_t blk_since_us;         /* poll clock when the open block began */
+	uint64_t pend_since_us;        /* oldest record sealed but not yet described */
 	uint64_t sealed_seq;           /* counter after the last sealed record */
 
 	uint64_t next_buf_off;         /* file offset of the next buffer */
@@ -533,6 +534,8 @@ block_seal(struct slc_log_shard *sh, bool pad)
 	x.first_seq = b->first_seq;
 	x.end_seq = b->first_seq + b->count;
 	x.first_time_ms = b->first_time_ms;
+	if (sh->fill == sh->written_upto)
+		sh->pend_since_us = sh->blk_since_us;
 	span = slc_block_seal(b, sh->deflate ? w->z : NULL, off, pad);
 	sh->fill += span;
 	sh->sealed_seq = x.end_seq;
@@ -862,7 +865,16 @@ slc_log_poll(struct slc_log_writer *w, uint64_t now_us)
 		if (sh->blk_open && now_us >= sh->blk_since_us &&
 				now_us - sh->blk_since_us >= w->cfg.linger_us)
 			block_seal(sh, false);
-		describe(sh, false);
+		/*
+		 * Sealed blocks wait in the buffer until it is full (buffer_finish
+		 * describes it) or their oldest record has waited linger_us: writing
+		 * each 64 KiB block as it sealed made small writes that share a page
+		 * with the next one, so a shard's writes went one at a time and the
+		 * data plane ran out of buffers at a fraction of the disk's speed.
+		 */
+		if (sh->fill != sh->written_upto && now_us >= sh->pend_since_us &&
+				now_us - sh->pend_since_us >= w->cfg.linger_us)
+			describe(sh, false);
 	}
 	rc = submit_all(w);
 	report(w);

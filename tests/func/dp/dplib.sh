@@ -63,8 +63,9 @@ start_sluiced() {
 	SLUICED_WRAP=$!
 	BG_PIDS+=("$SLUICED_WRAP")
 	for ((i = 0; i < 1200; i++)); do
-		pid=$(sed -n 's/^sluiced: ready, pid \([0-9]*\).*/\1/p' "$WORK/sluiced.out" \
-			"$WORK/sluiced.err" 2>/dev/null | head -1)
+		# the files may not exist yet: never let that end the test (pipefail)
+		pid=$(cat "$WORK/sluiced.out" "$WORK/sluiced.err" 2>/dev/null |
+			sed -n 's/^sluiced: ready, pid \([0-9]*\).*/\1/p' | head -1 || true)
 		[ -n "$pid" ] && break
 		if ! kill -0 "$SLUICED_WRAP" 2>/dev/null; then
 			dump_sluiced
