@@ -16,6 +16,16 @@
  *          (written as the escape \ufffd), so the output is always valid JSON
  *          but such keys do not round-trip; use tsv for binary keys.
  *
+ * With --lineage (docs/stream-meta.md, "Resharding") the records of the keys
+ * of shard ID's hash range are printed across reshards: shard ID to its end, then
+ * its descendants (shards whose parent or adjacent parent is ID or a descendant)
+ * in index order, which puts every shard after all of its parents, so each key's
+ * records come out in order. From a merged descendant only the records whose
+ * hash key lies in ID's range are printed: the others belong to the lineage of
+ * its other parent. Reading the lineage of every root shard (no parent) thus
+ * prints each record of the stream exactly once. Each line then names its shard:
+ * tsv gets a first column shard_id, jsonl a "ShardId" field.
+ *
  * A block that fails its check is never printed: the records before it are,
  * then the reader's error names the file and offset and the exit status is 1.
  */
@@ -59,6 +69,10 @@ sluice_usage_read(FILE *f)
 		"  --format tsv|jsonl tsv (default): seq<TAB>partition_key<TAB>data per line, raw bytes;\n"
 		"                     jsonl: one Kinesis-style JSON record per line, Data in base64,\n"
 		"                     key bytes that are not valid UTF-8 shown as U+FFFD\n"
+		"  --lineage          then follow ID's descendants across splits and merges, each\n"
+		"                     after its parents, printing the records of ID's hash keys;\n"
+		"                     lines start with the shard id (tsv: shard_id<TAB>seq<TAB>...,\n"
+		"                     jsonl: a \"ShardId\" field). --from applies to ID only.\n"
 		"  -h, --help         this text\n");
 }
 
@@ -168,12 +182,18 @@ put_json_string(FILE *f, const uint8_t *p, uint32_t n)
 }
 
 static void
-put_record(FILE *f, enum out_format fmt, uint32_t shard, const struct slc_record *rec)
+put_record(FILE *f, enum out_format fmt, uint32_t shard, const struct slc_record *rec,
+	bool with_shard)
 {
-	char seq[SLC_SEQ_STRLEN], hk[SLC_U128_STRLEN];
+	char seq[SLC_SEQ_STRLEN], hk[SLC_U128_STRLEN], id[SLC_SHARD_ID_LEN + 1];
 
 	slc_seq_format(shard, rec->seq, seq);
+	slc_shard_id_format(shard, id);
 	if (fmt == FMT_TSV) {
+		if (with_shard) {
+			fputs(id, f);
+			fputc('\t', f);
+		}
 		fputs(seq, f);
 		fputc('\t', f);
 		fwrite(rec->key, 1, rec->key_len, f);
@@ -182,7 +202,11 @@ put_record(FILE *f, enum out_format fmt, uint32_t shard, const struct slc_record
 		fputc('\n', f);
 		return;
 	}
-	fprintf(f, "{\"SequenceNumber\":\"%s\",\"ApproximateArrivalTimestamp\":%" PRId64
+	if (with_shard)
+		fprintf(f, "{\"ShardId\":\"%s\",", id);
+	else
+		fputc('{', f);
+	fprintf(f, "\"SequenceNumber\":\"%s\",\"ApproximateArrivalTimestamp\":%" PRId64
 		",\"PartitionKey\":", seq, rec->arrival_ms);
 	put_json_string(f, rec->key, rec->key_len);
 	fputs(",\"Data\":\"", f);
@@ -248,6 +272,98 @@ parse_from(const char *arg, uint32_t shard, struct slc_log_pos *pos)
 		"at:SEQ, after:SEQ or time:EPOCH_MS", arg);
 }
 
+/* ---- reading ---- */
+
+/* The hash range a lineage read prints, or NULL for every record. */
+struct key_range {
+	slc_u128 start;
+	slc_u128 end;
+};
+
+/*
+ * Print shard's records from pos to the end of what is stored, at most
+ * limit - *n of them, only those whose hash key lies in kr (if not NULL; shard
+ * ids are printed then). Returns 0 or 1 (message printed).
+ */
+static int
+read_shard(const struct slc_stream *st, uint32_t shard, const struct slc_log_pos *pos,
+	enum out_format fmt, const struct key_range *kr, uint64_t limit, uint64_t *n)
+{
+	char id[SLC_SHARD_ID_LEN + 1];
+	struct slc_log_reader *r;
+	struct slc_record rec;
+	int rc = SLUICE_EXIT_OK, err;
+	slc_u128 h;
+
+	slc_shard_id_format(shard, id);
+	r = slc_log_reader_open(st, shard, pos);
+	if (r == NULL)
+		return sluice_fail(CMD, "stream %s shard %s: cannot open a reader: %s", st->name, id,
+			strerror(errno));
+	while (*n < limit) {
+		err = slc_log_reader_next(r, &rec);
+		if (err == 0)
+			break;
+		if (err == -EBADMSG) {
+			fflush(stdout);
+			fprintf(stderr, "sluice read: stream %s shard %s: bad block: %s\n", st->name, id,
+				slc_log_reader_error(r));
+			rc = SLUICE_EXIT_FAIL;
+			break;
+		}
+		if (err < 0) {
+			fflush(stdout);
+			rc = sluice_fail(CMD, "stream %s shard %s: read failed at sequence counter %"
+				PRIu64 ": %s", st->name, id, slc_log_reader_position(r),
+				strerror(-err));
+			break;
+		}
+		if (kr != NULL) {
+			h = rec.has_hash_key ? slc_hashkey_from_be(rec.hash_key) :
+				slc_hashkey_md5(rec.key, rec.key_len);
+			if (h < kr->start || h > kr->end)
+				continue;
+		}
+		put_record(stdout, fmt, shard, &rec, kr != NULL);
+		(*n)++;
+	}
+	slc_log_reader_close(r);
+	return rc;
+}
+
+/*
+ * Shard root from pos, then every descendant in index order (children always
+ * have higher indexes than their parents), records of root's hash range only.
+ */
+static int
+read_lineage(const struct slc_stream *st, uint32_t root, const struct slc_log_pos *pos,
+	enum out_format fmt, uint64_t limit, uint64_t *n)
+{
+	const struct slc_log_pos start = { .type = SLC_LOG_POS_TRIM_HORIZON };
+	struct key_range kr = {
+		.start = st->shards[root].start_hash,
+		.end = st->shards[root].end_hash,
+	};
+	bool *in;
+	uint32_t i;
+	int rc = SLUICE_EXIT_OK;
+
+	in = calloc(st->nshards, sizeof(*in));
+	if (in == NULL)
+		return sluice_fail(CMD, "out of memory");
+	in[root] = true;
+	for (i = root + 1; i < st->nshards; i++) {
+		uint32_t p = st->shards[i].parent, a = st->shards[i].adjacent_parent;
+
+		in[i] = (p != SLC_SHARD_NONE && in[p]) || (a != SLC_SHARD_NONE && in[a]);
+	}
+	for (i = root; i < st->nshards && rc == SLUICE_EXIT_OK && *n < limit; i++)
+		if (in[i])
+			rc = read_shard(st, i, i == root ? pos : &start, fmt, &kr, limit, n);
+	free(in);
+	return rc;
+}
+
 int
 sluice_cmd_read(int argc, char **argv)
 {
@@ -258,6 +374,7 @@ sluice_cmd_read(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "lineage", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -265,13 +382,12 @@ sluice_cmd_read(int argc, char **argv)
 	char id[SLC_SHARD_ID_LEN + 1];
 	enum out_format fmt = FMT_TSV;
 	uint64_t limit = UINT64_MAX, n = 0;
-	struct slc_log_reader *r;
 	struct slc_stream *st;
-	struct slc_record rec;
 	struct slc_log_pos pos;
 	static char obuf[1 << 20];
+	bool lineage = false;
 	uint32_t shard;
-	int c, rc = SLUICE_EXIT_OK, err;
+	int c, rc = SLUICE_EXIT_OK;
 
 	opterr = 0;
 	optind = 1;
@@ -302,6 +418,9 @@ sluice_cmd_read(int argc, char **argv)
 				return sluice_usage_err(CMD, "--format '%s' is not valid: use tsv or jsonl",
 					optarg);
 			break;
+		case 'L':
+			lineage = true;
+			break;
 		case 'h':
 			sluice_usage_read(stdout);
 			return SLUICE_EXIT_OK;
@@ -327,38 +446,15 @@ sluice_cmd_read(int argc, char **argv)
 			"'sluice shards')", st->name, id, st->nshards - 1);
 		goto out;
 	}
-	r = slc_log_reader_open(st, shard, &pos);
-	if (r == NULL) {
-		rc = sluice_fail(CMD, "stream %s shard %s: cannot open a reader: %s", st->name, id,
-			strerror(errno));
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (!lineage) {
+		rc = read_shard(st, shard, &pos, fmt, NULL, limit, &n);
 		goto out;
 	}
-	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	while (n < limit) {
-		err = slc_log_reader_next(r, &rec);
-		if (err == 0)
-			break;
-		if (err == -EBADMSG) {
-			fflush(stdout);
-			fprintf(stderr, "sluice read: stream %s shard %s: bad block: %s\n", st->name, id,
-				slc_log_reader_error(r));
-			rc = SLUICE_EXIT_FAIL;
-			break;
-		}
-		if (err < 0) {
-			fflush(stdout);
-			rc = sluice_fail(CMD, "stream %s shard %s: read failed at sequence counter %"
-				PRIu64 ": %s", st->name, id, slc_log_reader_position(r),
-				strerror(-err));
-			break;
-		}
-		put_record(stdout, fmt, shard, &rec);
-		n++;
-	}
-	slc_log_reader_close(r);
+	rc = read_lineage(st, shard, &pos, fmt, limit, &n);
+out:
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = sluice_fail(CMD, "cannot write output: %s", strerror(errno));
-out:
 	slc_stream_close(st);
 	return rc;
 }

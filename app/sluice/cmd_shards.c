@@ -25,7 +25,8 @@ sluice_usage_shards(FILE *f)
 		"Print the stream's settings and one line per shard: id, state (open/closed),\n"
 		"start and end of its hash-key range (decimal, inclusive), parent and adjacent\n"
 		"parent (or -), first and last stored sequence number (or - if empty), number\n"
-		"of records and bytes of segment files.\n"
+		"of records, bytes of segment files, and for a closed shard its ending sequence\n"
+		"number: that of the last record it will ever hold (none if it never held one).\n"
 		"\n"
 		"  --data-dir DIR   data directory\n"
 		"  --stream NAME    stream\n"
@@ -46,7 +47,7 @@ sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st)
 {
 	char id[SLC_SHARD_ID_LEN + 1], par[SLC_SHARD_ID_LEN + 1], adj[SLC_SHARD_ID_LEN + 1];
 	char sh[SLC_U128_STRLEN], eh[SLC_U128_STRLEN];
-	char fs[SLC_SEQ_STRLEN], ls[SLC_SEQ_STRLEN];
+	char fs[SLC_SEQ_STRLEN], ls[SLC_SEQ_STRLEN], es[SLC_SEQ_STRLEN];
 	struct slc_log_shard_info info;
 	int rc = SLUICE_EXIT_OK, err;
 	uint32_t i;
@@ -56,9 +57,9 @@ sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st)
 		slc_compression_name(st->settings.compression),
 		slc_durability_name(st->settings.durability), st->settings.max_record,
 		st->settings.retention_hours);
-	fprintf(f, "%-20s %-6s %-39s %-39s %-20s %-20s %-39s %-39s %12s %14s\n",
+	fprintf(f, "%-20s %-6s %-39s %-39s %-20s %-20s %-39s %-39s %12s %14s %s\n",
 		"SHARD", "STATE", "START_HASH", "END_HASH", "PARENT", "ADJACENT_PARENT",
-		"FIRST_SEQ", "LAST_SEQ", "RECORDS", "BYTES");
+		"FIRST_SEQ", "LAST_SEQ", "RECORDS", "BYTES", "ENDING_SEQ");
 	for (i = 0; i < st->nshards; i++) {
 		const struct slc_shard_meta *m = &st->shards[i];
 
@@ -67,11 +68,18 @@ sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st)
 		slc_hashkey_format(m->end_hash, eh);
 		parent_format(m->parent, par);
 		parent_format(m->adjacent_parent, adj);
+		/* ending_seq is exclusive (docs/stream-meta.md): show the last record's number */
+		if (m->state == SLC_SHARD_OPEN)
+			strcpy(es, "-");
+		else if (m->ending_seq > m->starting_seq)
+			slc_seq_format(m->index, m->ending_seq - 1, es);
+		else
+			strcpy(es, "none");
 		err = slc_log_shard_info(st, m->index, &info);
 		if (err != 0) {
-			fprintf(f, "%-20s %-6s %-39s %-39s %-20s %-20s %-39s %-39s %12s %14s\n", id,
-				m->state == SLC_SHARD_OPEN ? "open" : "closed", sh, eh, par, adj,
-				"?", "?", "?", "?");
+			fprintf(f, "%-20s %-6s %-39s %-39s %-20s %-20s %-39s %-39s %12s %14s %s\n",
+				id, m->state == SLC_SHARD_OPEN ? "open" : "closed", sh, eh, par, adj,
+				"?", "?", "?", "?", es);
 			sluice_fail(cmd, "stream %s shard %s: cannot read its log: %s", st->name, id,
 				strerror(-err));
 			rc = SLUICE_EXIT_FAIL;
@@ -85,8 +93,8 @@ sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st)
 			strcpy(ls, "-");
 		}
 		fprintf(f, "%-20s %-6s %-39s %-39s %-20s %-20s %-39s %-39s %12" PRIu64 " %14" PRIu64
-			"\n", id, m->state == SLC_SHARD_OPEN ? "open" : "closed", sh, eh, par, adj,
-			fs, ls, info.records, info.bytes);
+			" %s\n", id, m->state == SLC_SHARD_OPEN ? "open" : "closed", sh, eh, par, adj,
+			fs, ls, info.records, info.bytes, es);
 	}
 	if (fflush(f) != 0)
 		return sluice_fail(cmd, "cannot write output: %s", strerror(errno));

@@ -10,12 +10,20 @@
 
 static const struct sluice_cmd cmds[] = {
 	{ "create", "create a stream of N shards", sluice_cmd_create, sluice_usage_create },
+	{ "merge", "merge two adjacent open shards (stopped data directory)", sluice_cmd_merge,
+		sluice_usage_merge },
 	{ "put", "append records from stdin (partition_key<TAB>data lines)", sluice_cmd_put,
 		sluice_usage_put },
 	{ "read", "print the records of a shard from an iterator position", sluice_cmd_read,
 		sluice_usage_read },
+	{ "retention", "set a stream's retention and delete expired segments",
+		sluice_cmd_retention, sluice_usage_retention },
+	{ "scale", "split/merge to N uniform shards (stopped data directory)", sluice_cmd_scale,
+		sluice_usage_scale },
 	{ "shards", "list a stream's shards and what they hold", sluice_cmd_shards,
 		sluice_usage_shards },
+	{ "split", "split an open shard at a hash key (stopped data directory)", sluice_cmd_split,
+		sluice_usage_split },
 	{ "stats", "counters of the running sluiced (ports, queues, cores, shards)",
 		sluice_cmd_stats, sluice_usage_stats },
 	{ "verify", "check every block of every shard", sluice_cmd_verify, sluice_usage_verify },
@@ -41,8 +49,8 @@ usage(FILE *f)
 
 	fprintf(f, "usage: sluice <command> [options]\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "  %-8s %s\n", "help", "this text, or 'sluice help <command>'");
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "  %-10s %s\n", "help", "this text, or 'sluice help <command>'");
 	fprintf(f, "\n'sluice <command> --help' describes a command's options.\n"
 		"exit status: 0 success, 1 failure (the message names the stream, shard or file),\n"
 		"2 bad usage (the message names the option and value).\n");

@@ -40,6 +40,8 @@ void sluice_usage_read(FILE *f);
 void sluice_usage_shards(FILE *f);
 void sluice_usage_stats(FILE *f);
 void sluice_usage_verify(FILE *f);
+int sluice_cmd_retention(int argc, char **argv);
+void sluice_usage_retention(FILE *f);
 
 /* "sluice <cmd>: <msg>; see 'sluice <cmd> --help'" on stderr. Returns 2. */
 int sluice_usage_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -79,5 +81,30 @@ int sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st);
  * process holding it.
  */
 int sluice_writer_lock(const char *cmd, const struct slc_stream *st, int *fd);
+
+/* ---- resharding on a stopped data directory (reshard.c) ---- */
+int sluice_cmd_split(int argc, char **argv);
+int sluice_cmd_merge(int argc, char **argv);
+int sluice_cmd_scale(int argc, char **argv);
+void sluice_usage_split(FILE *f);
+void sluice_usage_merge(FILE *f);
+void sluice_usage_scale(FILE *f);
+
+/*
+ * sluice_writer_lock, but if a sluiced or sluice put holds the lock, say that
+ * live resharding is not available yet and name its pid. 0 with *fd set, or 1.
+ */
+int sluice_reshard_lock(const char *cmd, const struct slc_stream *st, int *fd);
+
+/* Recover shard index's log; *end_seq = the counter after its last record. 0 or 1. */
+int sluice_reshard_end(const char *cmd, const struct slc_stream *st, uint32_t index,
+	uint64_t *end_seq);
+
+/*
+ * Parse the shard id val of option opt and check that st has it and it is open.
+ * Returns 0, 2 (not a shard id) or 1 (no such shard, closed), message printed.
+ */
+int sluice_reshard_shard_arg(const char *cmd, const char *opt, const char *val,
+	const struct slc_stream *st, uint32_t *index);
 
 #endif /* SLUICE_H */

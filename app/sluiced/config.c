@@ -33,6 +33,8 @@ enum opt_id {
 	O_ACCEPT_ANY_DST,
 	O_BUFFERED_IO,
 	O_STATS_INTERVAL_MS,
+	O_RETENTION_INTERVAL_S,
+	O_DISK_FLOOR,
 	O_HELP,
 	O_MAX,
 };
@@ -52,6 +54,8 @@ static const struct option longopts[] = {
 	{ "accept-any-dst", no_argument, NULL, O_ACCEPT_ANY_DST },
 	{ "buffered-io", no_argument, NULL, O_BUFFERED_IO },
 	{ "stats-interval-ms", required_argument, NULL, O_STATS_INTERVAL_MS },
+	{ "retention-interval-s", required_argument, NULL, O_RETENTION_INTERVAL_S },
+	{ "disk-floor", required_argument, NULL, O_DISK_FLOOR },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -81,7 +85,11 @@ usage(FILE *f)
 "  --ring-size N              handover ring elements, power of two (default 4096)\n"
 "  --accept-any-dst           accept UDP to any MAC and IP (replaying captures)\n"
 "  --buffered-io              page-cache writes where the data dir has no O_DIRECT\n"
-"  --stats-interval-ms N      print a counters line every N ms (default: never)\n");
+"  --stats-interval-ms N      print a counters line every N ms (default: never)\n"
+"  --retention-interval-s N   delete expired segments every N s (default 60; 0: never)\n"
+"  --disk-floor BYTES|N%%      below this much free space (K/M/G/T suffixes, or percent\n"
+"                             of the file system) delete the oldest segments and raise\n"
+"                             the disk alarm (default: no floor)\n");
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -321,6 +329,19 @@ apply(struct sluiced_cfg *cfg, int id, const char *name, const char *v, const ch
 			return -1;
 		}
 		return 0;
+	case O_RETENTION_INTERVAL_S:
+		if (parse_u32(v, 0, 86400, &cfg->retention_interval_s) != 0) {
+			msg(where, "--retention-interval-s '%s' is not valid: use 0 to 86400", v);
+			return -1;
+		}
+		return 0;
+	case O_DISK_FLOOR:
+		if (slc_retention_floor_parse(v, &cfg->disk_floor) != 0) {
+			msg(where, "--disk-floor '%s' is not valid: use bytes (e.g. 2G, 512M, "
+				"1000000) or a percentage of the file system from 1%% to 99%%", v);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -333,6 +354,7 @@ cfg_init(struct sluiced_cfg *cfg)
 	cfg->durability = SLC_DURABILITY_DIRECT;
 	cfg->linger_us = -1;
 	cfg->ring_size = SLC_INGEST_RING_SIZE_DEFAULT;
+	cfg->retention_interval_s = 60;
 }
 
 static char *

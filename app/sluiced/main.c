@@ -558,6 +558,15 @@ main(int argc, char **argv)
 	if (sluiced_telemetry_register(&state) != 0)
 		fprintf(stderr, "sluiced: warning: cannot register the telemetry commands\n");
 
+	{
+		/* Retention (retention.c): the control core deletes expired segments. */
+		struct slc_stream *rst[SLUICED_MAX_STREAMS];
+
+		for (i = 0; i < nopen; i++)
+			rst[i] = streams[i].st;
+		if (sluiced_retention_start(&cfg, rst, nopen, state.ing, main_is_data) != 0)
+			fprintf(stderr, "sluiced: warning: retention does not run (see above)\n");
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -579,6 +588,7 @@ main(int argc, char **argv)
 			struct timespec ts = { 0, 10000000 };
 
 			nanosleep(&ts, NULL);
+			sluiced_retention_tick(mono_ms());
 			if (cfg.stats_interval_ms > 0 && mono_ms() - last >= cfg.stats_interval_ms) {
 				last = mono_ms();
 				print_stats_line(&state);
@@ -588,6 +598,7 @@ main(int argc, char **argv)
 		__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 	}
+	sluiced_retention_stop();
 	printf("sluiced: signal %d, stopped receiving, every received record durable\n",
 		(int)stop_sig);
 	fflush(stdout);
@@ -606,6 +617,7 @@ out_ports:
 		slc_port_stop(state.ports[i].port_id);
 	(void)ports_up;
 out_ingest:
+	sluiced_retention_stop();
 	sluiced_telemetry_detach();
 	slc_ingest_free(state.ing);
 	for (i = 0; i < state.n_ports; i++)

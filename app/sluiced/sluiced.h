@@ -13,6 +13,7 @@
 #include "slc_ingest.h"
 #include "slc_pkt.h"
 #include "slc_port.h"
+#include "slc_retention.h"
 #include "slc_stream.h"
 
 #define SLUICED_MAX_STREAMS SLC_INGEST_MAX_STREAMS
@@ -49,6 +50,8 @@ struct sluiced_cfg {
 	bool accept_any_dst;
 	bool buffered_io;
 	uint32_t stats_interval_ms; /* 0: no periodic line */
+	uint32_t retention_interval_s;  /* retention pass period; 0: off (default 60) */
+	struct slc_retention_floor disk_floor;  /* --disk-floor; zero: no guard */
 	char *config_file;
 };
 
@@ -88,7 +91,34 @@ struct sluiced_totals {
 	uint64_t rx_packets, rx_bytes, datagrams, records, stored, stored_bytes, durable;
 	uint64_t handover, drops, drop[SLC_INGEST_D_MAX], frame_drops, pkt_drops;
 	uint64_t imissed, ierrors, rx_nombuf;
+	uint64_t segments_deleted, bytes_deleted, disk_alarm;   /* retention.c */
 };
 void sluiced_totals(struct sluiced_state *s, struct sluiced_totals *t);
+
+/* ---- retention on the control core (retention.c, docs/retention.md) ---- */
+
+struct sluiced_retention_stats {
+	uint64_t passes;             /* retention passes run */
+	uint64_t segments_deleted;
+	uint64_t bytes_deleted;
+	uint64_t records_deleted;
+	uint64_t disk_alarm;         /* passes that found free space below --disk-floor */
+	uint64_t errors;             /* segments that could not be read or deleted */
+};
+
+/*
+ * Set up retention for the opened streams (handles outlive it) after the engine
+ * started. own_thread: run the passes on a thread of their own (single lcore:
+ * the main lcore is a data core); else the control loop calls
+ * sluiced_retention_tick(). Prints the policy. Returns 0 or -errno.
+ */
+int sluiced_retention_start(const struct sluiced_cfg *cfg, struct slc_stream *const *streams,
+	uint32_t n, struct slc_ingest *ing, bool own_thread);
+/* Run a pass if --retention-interval-s elapsed since the last (monotonic ms). */
+void sluiced_retention_tick(uint64_t now_ms);
+/* Stop the thread if any, free what start made. Before the engine is freed. */
+void sluiced_retention_stop(void);
+/* The counters, from any thread. */
+void sluiced_retention_stats(struct sluiced_retention_stats *out);
 
 #endif /* SLUICED_H */

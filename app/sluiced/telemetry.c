@@ -78,6 +78,14 @@ sluiced_totals(struct sluiced_state *s, struct sluiced_totals *t)
 		t->ierrors += es.ierrors;
 		t->rx_nombuf += es.rx_nombuf;
 	}
+	{
+		struct sluiced_retention_stats rs;
+
+		sluiced_retention_stats(&rs);
+		t->segments_deleted = rs.segments_deleted;
+		t->bytes_deleted = rs.bytes_deleted;
+		t->disk_alarm = rs.disk_alarm;
+	}
 }
 
 static struct rte_tel_data *
@@ -110,6 +118,9 @@ totals_dict(const struct sluiced_totals *tp, uint64_t leak)
 	rte_tel_data_add_dict_u64(d, "port_ierrors", t.ierrors);
 	rte_tel_data_add_dict_u64(d, "port_rx_nombuf", t.rx_nombuf);
 	rte_tel_data_add_dict_u64(d, "mbuf_leak", leak);
+	rte_tel_data_add_dict_u64(d, "segments_deleted", t.segments_deleted);
+	rte_tel_data_add_dict_u64(d, "bytes_deleted", t.bytes_deleted);
+	rte_tel_data_add_dict_u64(d, "disk_alarm", t.disk_alarm);
 	return d;
 }
 

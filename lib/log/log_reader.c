@@ -12,7 +12,14 @@
  * block is reported and never returned, and the reader stays on it.
  *
  * At the end of the data the reader re-reads the file size and re-lists the
- * segments, so it sees what the writer appended since. A bad block at the
+ * segments, so it sees what the writer appended since.
+ *
+ * Retention (lib/retention) deletes whole segments, oldest first, also while
+ * readers read them. Before it returns the first record of a block, and when a
+ * segment ends short of the next one, a reader checks whether its segment file
+ * was unlinked; if so it moves on to the trim horizon, the first segment still
+ * stored, as a reader opened there would. A segment deleted between listing and
+ * opening it is listed again. A bad block at the
  * position the writer may be writing right now is re-read a few times before it
  * is reported: the writer's O_DIRECT write of it may still be landing.
  *
@@ -72,6 +79,7 @@ struct slc_log_reader {
 
 	/* block loaded at off */
 	bool loaded;
+	bool trim_check;            /* check for deletion before returning its first record */
 	struct slc_block_info bi;
 	struct slc_block_iter it;
 
@@ -176,13 +184,56 @@ reader_seg_open(struct slc_log_reader *r, const struct log_seg *seg, uint64_t of
 	return 0;
 }
 
+/* 1 if retention deleted the current segment (its file is unlinked), 0 if not, or -errno. */
+static int
+reader_trimmed(const struct slc_log_reader *r)
+{
+	struct stat sb;
+
+	if (!r->have_seg || r->fd < 0)
+		return 0;
+	if (fstat(r->fd, &sb) < 0)
+		return -errno;
+	return sb.st_nlink == 0;
+}
+
+/*
+ * The current segment was deleted by retention: continue at the trim horizon,
+ * the first segment named after it (segs, n: the current listing). With none
+ * left (a closed shard that expired whole) the reader has no segment and waits.
+ * Returns 1 (moved), 0 (no segment left) or -errno (-ENOENT: that one went too).
+ */
+static int
+reader_to_horizon(struct slc_log_reader *r, const struct log_seg *segs, uint32_t n)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < n && segs[i].first_seq <= r->seg_first; i++)
+		;
+	if (i == n) {
+		if (r->fd >= 0)
+			close(r->fd);
+		r->fd = -1;
+		r->have_seg = false;
+		r->loaded = false;
+		return 0;
+	}
+	rc = reader_seg_open(r, &segs[i], 0, segs[i].first_seq);
+	if (rc < 0)
+		return rc;
+	if (r->next_seq < segs[i].first_seq)
+		r->next_seq = segs[i].first_seq;
+	return 1;
+}
+
 /*
  * At the end of the current segment: move to the next one if it exists and
  * continues our counter. Returns 1 if moved, 0 if there is nothing further yet,
  * -EBADMSG if the next segment does not continue the log, or -errno.
  */
 static int
-reader_seg_next(struct slc_log_reader *r)
+reader_seg_next_once(struct slc_log_reader *r)
 {
 	struct log_seg *segs = NULL;
 	char why[WHY_LEN];
@@ -192,6 +243,12 @@ reader_seg_next(struct slc_log_reader *r)
 	rc = segs_of(r->dir, &segs, &n);
 	if (rc < 0)
 		return rc;
+	rc = reader_trimmed(r);
+	if (rc != 0) {
+		if (rc > 0)
+			rc = reader_to_horizon(r, segs, n);
+		goto out;
+	}
 	if (!r->have_seg) {
 		rc = 0;
 		if (n > 0) {
@@ -227,6 +284,20 @@ reader_seg_next(struct slc_log_reader *r)
 	}
 out:
 	log_segs_free(segs, n);
+	return rc;
+}
+
+/* A segment listed but deleted before we opened it: list again (retention moves on). */
+#define READER_LIST_TRIES 8
+
+static int
+reader_seg_next(struct slc_log_reader *r)
+{
+	int rc, tries = 0;
+
+	do
+		rc = reader_seg_next_once(r);
+	while (rc == -ENOENT && ++tries < READER_LIST_TRIES);
 	return rc;
 }
 
@@ -324,6 +395,7 @@ reader_load(struct slc_log_reader *r)
 			return rc;
 		slc_block_iter_init(&r->it, payload, &r->bi);
 		r->loaded = true;
+		r->trim_check = true;
 		return 1;
 	}
 }
@@ -357,6 +429,21 @@ reader_advance(struct slc_log_reader *r, struct slc_record *rec, bool peek)
 				r->it = save;
 				r->next_seq = rec->seq;
 				return 1;
+			}
+			if (r->trim_check) {
+				/* Once per block: was the segment deleted meanwhile? */
+				r->trim_check = false;
+				rc = reader_trimmed(r);
+				if (rc < 0)
+					return rc;
+				if (rc > 0) {
+					r->it = save;
+					r->loaded = false;
+					rc = reader_seg_next(r);
+					if (rc < 0)
+						return rc;
+					continue;
+				}
 			}
 			r->time_filter = false;
 			r->next_seq = rec->seq + 1;
@@ -543,7 +630,7 @@ slc_log_reader_open(const struct slc_stream *st, uint32_t index, const struct sl
 	struct log_seg *segs = NULL;
 	struct slc_record rec;
 	uint32_t n = 0;
-	int rc;
+	int rc, tries;
 
 	if (st == NULL || pos == NULL || index >= st->nshards ||
 			(pos->type == SLC_LOG_POS_AFTER_SEQ && pos->seq == UINT64_MAX) ||
@@ -564,8 +651,21 @@ slc_log_reader_open(const struct slc_stream *st, uint32_t index, const struct sl
 		rc = errno ? -errno : -ENOMEM;
 		goto fail;
 	}
-	rc = segs_of(r->dir, &segs, &n);
-	if (rc < 0)
+	for (tries = 0;; tries++) {
+		rc = segs_of(r->dir, &segs, &n);
+		if (rc < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		rc = reader_position(r, segs, n, pos);
+		if (rc != -ENOENT || tries + 1 >= READER_LIST_TRIES)
+			break;
+		/* Retention deleted the segment meanwhile: list again. */
+		log_segs_free(segs, n);
+		segs = NULL;
+		n = 0;
+	}
+	if (n > 0 && rc < 0)
 		goto fail;
 	if (n == 0) {
 		/* Nothing stored yet: wait at the shard's start (or the target). */
@@ -577,10 +677,6 @@ slc_log_reader_open(const struct slc_stream *st, uint32_t index, const struct sl
 			r->time_filter = true;
 			r->time_ms = pos->time_ms;
 		}
-	} else {
-		rc = reader_position(r, segs, n, pos);
-		if (rc < 0)
-			goto fail;
 	}
 	log_segs_free(segs, n);
 	segs = NULL;

@@ -6,8 +6,9 @@
  * that core appends to them, so nothing here takes a lock. Records are appended
  * into page-aligned I/O buffers as blocks (lib/block). A block is sealed when its
  * payload reaches block_max, when its oldest record has waited linger_us, or on
- * an explicit flush; a buffer is written when it is full or when a block in it is
- * sealed. A buffer that fills is padded to the next page and written whole; a
+ * an explicit flush; a buffer is written when it is full or when its oldest
+ * sealed, unwritten record has waited linger_us (so size-sealed blocks collect
+ * into large writes). A buffer that fills is padded to the next page and written whole; a
  * block sealed by linger ends mid-page, and the next flush rewrites that partly
  * filled page (same bytes plus new ones) rather than padding a page per flush.
  * Writes go through one io_uring per writer (drivers/store) with registered
@@ -166,6 +167,44 @@ typedef void (*slc_log_bad_cb)(void *arg, const char *path, uint64_t off, const 
 int slc_log_verify(const struct slc_stream *st, uint32_t index, slc_log_bad_cb bad, void *arg,
 	uint64_t *blocks, uint64_t *records);
 
+/* ---- whole segments, for retention (log_segment.c; any process) ---- */
+
+struct slc_log_seg_info {
+	uint64_t first_seq;        /* the segment's name: counter of its first record */
+	uint64_t log_bytes;        /* size of the .log file */
+	uint64_t idx_bytes;        /* size of the .idx file, 0 if there is none */
+	/* filled by slc_log_segment_scan(), else next_seq = first_seq and times -1: */
+	uint64_t next_seq;         /* counter after its last good record (first_seq: empty) */
+	int64_t first_time_ms;     /* arrival of its first record, -1 if empty */
+	int64_t last_time_ms;      /* arrival of its last good record, -1 if empty */
+	bool damaged;              /* its blocks end at bad bytes: last_time_ms is a lower
+	                            * bound only (the next segment's first time bounds it) */
+};
+
+/*
+ * A shard's segments in counter order, with their file sizes. *segs is freed
+ * with slc_log_segments_free() (NULL when *n is 0). Returns 0 or -errno (EINVAL:
+ * no such shard).
+ */
+int slc_log_segments(const struct slc_stream *st, uint32_t index, struct slc_log_seg_info **segs,
+	uint32_t *n);
+void slc_log_segments_free(struct slc_log_seg_info *segs);
+
+/*
+ * Fill the arrival times and next_seq of segment seg->first_seq, reading its first
+ * block and its tail (from the last good index entry), not the whole file.
+ * Returns 0, -ENOENT (the segment is gone), or -errno.
+ */
+int slc_log_segment_scan(const struct slc_stream *st, uint32_t index, struct slc_log_seg_info *seg);
+
+/*
+ * Delete segment first_seq of a shard: its .log, then its .idx, then fsync the
+ * shard directory (crash-safe order: readers list .log files). The caller makes
+ * sure nobody writes the segment and deletes oldest first, so that the trim
+ * horizon only moves forward. Returns 0, -ENOENT (no such segment), or -errno.
+ */
+int slc_log_segment_delete(const struct slc_stream *st, uint32_t index, uint64_t first_seq);
+
 /* ---- reader ---- */
 
 enum slc_log_pos_type {
@@ -187,7 +226,10 @@ struct slc_log_reader;
 /*
  * Open a reader on a shard at pos, found through the segment names and the sparse
  * index (not by scanning from the start). A position before the trim horizon
- * starts at the trim horizon; one past the end waits for records to come.
+ * starts at the trim horizon; one past the end waits for records to come. When
+ * retention deletes the segment a reader is in, the reader continues at the new
+ * trim horizon (it checks once per block, so it may first return the rest of the
+ * block it holds; docs/retention.md).
  * Returns NULL with errno set: EINVAL (bad shard or pos), ENOENT, or -errno of
  * the file operations.
  */

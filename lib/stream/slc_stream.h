@@ -32,6 +32,7 @@
 
 #define SLC_STREAM_MAX_RECORD_DEFAULT (1u << 20)  /* 1 MiB data per record */
 #define SLC_STREAM_RETENTION_HOURS_DEFAULT 24
+#define SLC_STREAM_RETENTION_MINUTES_MAX (8760u * 60)   /* retention_minutes, one year */
 #define SLC_STREAM_SHARDS_MAX 4096
 
 enum slc_compression {
@@ -59,7 +60,13 @@ struct slc_shard_meta {
 	uint32_t parent;             /* SLC_SHARD_NONE if none */
 	uint32_t adjacent_parent;    /* SLC_SHARD_NONE if none */
 	uint64_t starting_seq;       /* first counter value of this shard */
-	uint64_t ending_seq;         /* last counter value once CLOSED, else UINT64_MAX */
+	/*
+	 * Once CLOSED: the counter after the last record the shard will ever hold
+	 * (an exclusive end: the shard holds counters [starting_seq, ending_seq),
+	 * so an empty closed shard has ending_seq == starting_seq). UINT64_MAX
+	 * while OPEN. docs/stream-meta.md, "Resharding".
+	 */
+	uint64_t ending_seq;
 };
 
 struct slc_stream_settings {
@@ -67,6 +74,9 @@ struct slc_stream_settings {
 	enum slc_durability durability;
 	uint32_t max_record;         /* max data bytes per record */
 	uint32_t retention_hours;
+	uint32_t retention_minutes;  /* 0: retention_hours applies; else 1..525600 (8760 h),
+	                              * taking precedence (lib/retention, docs/retention.md) */
+	uint64_t max_bytes;          /* cap on the stream's segment bytes; 0: none */
 };
 
 struct slc_stream {
@@ -133,6 +143,68 @@ void slc_seq_format(uint32_t shard_index, uint64_t counter, char buf[SLC_SEQ_STR
  * number of this format.
  */
 int slc_seq_parse(const char *s, uint32_t *shard_index, uint64_t *counter);
+
+/* ---- resharding (stream_reshard.c; docs/stream-meta.md, "Resharding") ---- */
+
+/*
+ * Split open shard `shard` at hash key new_start, as Kinesis SplitShard: the
+ * parent must be OPEN and start_hash < new_start <= end_hash. The parent becomes
+ * CLOSED with ending_seq = parent_end_seq, the counter after its last record
+ * (slc_log_shard_info's next_seq once nothing writes to it any more; at least
+ * its starting_seq). Two children are appended with the next free indexes:
+ * *child_lo = [start_hash, new_start - 1] and *child_hi = [new_start, end_hash],
+ * both OPEN, parent = shard, starting_seq 0; their directories are created. The
+ * new table is saved once, atomically (slc_stream_save): on any error st and
+ * stream.meta are unchanged. Returns 0, -ENOENT (no such shard), -EINVAL (shard
+ * closed, new_start outside the range, parent_end_seq below starting_seq; logged
+ * with the shard and its range), -ENOSPC (SLC_STREAM_SHARDS_MAX reached), or the
+ * -errno of the save.
+ */
+int slc_stream_split(struct slc_stream *st, uint32_t shard, slc_u128 new_start,
+	uint64_t parent_end_seq, uint32_t *child_lo, uint32_t *child_hi);
+
+/*
+ * Merge two open shards with adjacent ranges (one's end_hash + 1 is the other's
+ * start_hash), as Kinesis MergeShards: both are CLOSED with their ending_seq
+ * (end_seq_a for shard, end_seq_b for adjacent, exclusive ends as in split), and
+ * one child is appended: range the union, parent = shard, adjacent_parent =
+ * adjacent (Kinesis' ParentShardId / AdjacentParentShardId), OPEN, starting_seq 0.
+ * Saved once, atomically. Returns 0, -ENOENT (no such shard), -EINVAL (the same
+ * shard twice, a closed shard, ranges not adjacent, an ending seq below its
+ * shard's starting_seq; logged), -ENOSPC, or the -errno of the save.
+ */
+int slc_stream_merge(struct slc_stream *st, uint32_t shard, uint32_t adjacent,
+	uint64_t end_seq_a, uint64_t end_seq_b, uint32_t *child);
+
+enum slc_reshard_op_type {
+	SLC_RESHARD_SPLIT = 0,
+	SLC_RESHARD_MERGE = 1,
+};
+
+/* One step of a scaling plan; shard indexes include the children of earlier steps. */
+struct slc_reshard_op {
+	enum slc_reshard_op_type type;
+	uint32_t shard;              /* split: the shard; merge: the lower-range shard */
+	uint32_t adjacent;           /* merge: the higher-range shard; split: SLC_SHARD_NONE */
+	slc_u128 new_start;          /* split: the new starting hash key */
+	uint32_t child;              /* index the (first) child will get */
+};
+
+/*
+ * The splits and merges that take the open shards to `target` shards of equal
+ * ranges, those of a stream created with `target` shards (Kinesis
+ * UpdateShardCount, UNIFORM_SCALING): first split every open shard at each target
+ * boundary strictly inside it, then merge, from low to high hash keys, the pieces
+ * that lie in one target range. Applying the ops in order with slc_stream_split
+ * and slc_stream_merge on the unchanged st gives the predicted child indexes.
+ * As in Kinesis, target must be between half and double the open shard count
+ * (rounded up for half). *ops (free with slc_free) holds *n ops, none if the
+ * open shards are already the target ranges. Returns 0, -EINVAL (target 0, over
+ * SLC_STREAM_SHARDS_MAX, or outside the half/double limit; logged), -ENOSPC (the
+ * table would outgrow SLC_STREAM_SHARDS_MAX), -ENOMEM.
+ */
+int slc_stream_scale_plan(const struct slc_stream *st, uint32_t target,
+	struct slc_reshard_op **ops, uint32_t *n);
 
 const char *slc_compression_name(enum slc_compression c);
 int slc_compression_parse(const char *s, enum slc_compression *c);   /* 0 or -EINVAL */

@@ -70,6 +70,8 @@ slc_stream_settings_default(struct slc_stream_settings *s)
 	s->durability = SLC_DURABILITY_DIRECT;
 	s->max_record = SLC_STREAM_MAX_RECORD_DEFAULT;
 	s->retention_hours = SLC_STREAM_RETENTION_HOURS_DEFAULT;
+	s->retention_minutes = 0;
+	s->max_bytes = 0;
 }
 
 bool
@@ -80,7 +82,8 @@ stream_settings_valid(const struct slc_stream_settings *s)
 	       (s->durability == SLC_DURABILITY_DIRECT ||
 		s->durability == SLC_DURABILITY_FSYNC) &&
 	       s->max_record >= 1 && s->max_record <= STREAM_MAX_RECORD_MAX &&
-	       s->retention_hours >= 1 && s->retention_hours <= STREAM_RETENTION_HOURS_MAX;
+	       s->retention_hours >= 1 && s->retention_hours <= STREAM_RETENTION_HOURS_MAX &&
+	       s->retention_minutes <= SLC_STREAM_RETENTION_MINUTES_MAX;
 }
 
 /*

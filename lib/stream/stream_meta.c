@@ -106,6 +106,12 @@ stream_meta_check(const struct slc_stream *st, const char *where, unsigned first
 			CHECK_FAIL(i, "closed shard has no ending sequence");
 			return -EINVAL;
 		}
+		/* ENDING_SEQ is exclusive: an empty closed shard has it equal to STARTING_SEQ */
+		if (sh->state == SLC_SHARD_CLOSED && sh->ending_seq < sh->starting_seq) {
+			CHECK_FAIL(i, "ending sequence %" PRIu64 " is below the starting sequence %"
+				PRIu64, sh->ending_seq, sh->starting_seq);
+			return -EINVAL;
+		}
 		if (sh->state == SLC_SHARD_OPEN)
 			nopen++;
 	}
@@ -162,9 +168,16 @@ render(const struct slc_stream *st, char **out, size_t *outlen)
 {
 	size_t cap = HEADER_MAX + (size_t)st->nshards * SHARD_LINE_MAX, len = 0;
 	char *buf;
+	char opt[96] = "";          /* the optional keys, written only when set */
 	uint32_t i;
 	int n;
 
+	if (st->settings.retention_minutes != 0)
+		snprintf(opt, sizeof(opt), "retention_minutes %" PRIu32 "\n",
+			st->settings.retention_minutes);
+	if (st->settings.max_bytes != 0)
+		snprintf(opt + strlen(opt), sizeof(opt) - strlen(opt), "max_bytes %" PRIu64 "\n",
+			st->settings.max_bytes);
 	buf = slc_malloc(cap);
 	if (buf == NULL)
 		return -ENOMEM;
@@ -177,11 +190,12 @@ render(const struct slc_stream *st, char **out, size_t *outlen)
 		"durability %s\n"
 		"max_record %" PRIu32 "\n"
 		"retention_hours %" PRIu32 "\n"
+		"%s"
 		"shards %" PRIu32 "\n",
 		STREAM_META_MAGIC, STREAM_META_VERSION, st->name, st->created_ms,
 		st->meta_version, slc_compression_name(st->settings.compression),
 		slc_durability_name(st->settings.durability), st->settings.max_record,
-		st->settings.retention_hours, st->nshards);
+		st->settings.retention_hours, opt, st->nshards);
 	if (n < 0 || (size_t)n >= cap)
 		goto overflow;
 	len = (size_t)n;
@@ -384,8 +398,11 @@ enum meta_key {
 	KEY_DURABILITY,
 	KEY_MAX_RECORD,
 	KEY_RETENTION_HOURS,
+	KEY_RETENTION_MINUTES,      /* optional from here on */
+	KEY_MAX_BYTES,
 	KEY_COUNT,
 };
+#define KEY_REQUIRED KEY_RETENTION_MINUTES      /* keys below it must appear */
 
 static const char *const key_names[KEY_COUNT] = {
 	[KEY_NAME] = "name",
@@ -395,6 +412,8 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_DURABILITY] = "durability",
 	[KEY_MAX_RECORD] = "max_record",
 	[KEY_RETENTION_HOURS] = "retention_hours",
+	[KEY_RETENTION_MINUTES] = "retention_minutes",
+	[KEY_MAX_BYTES] = "max_bytes",
 };
 
 /* One `key value` line before `shards`. Returns 0 or -1 (logged). */
@@ -472,6 +491,20 @@ parse_setting(struct parser *p, struct slc_stream *st, const char *name, char **
 		    s->retention_hours > STREAM_RETENTION_HOURS_MAX) {
 			bad(p, "retention_hours '%.64s' is not in 1..%u", tok[1],
 				STREAM_RETENTION_HOURS_MAX);
+			return -1;
+		}
+		break;
+	case KEY_RETENTION_MINUTES:
+		if (!parse_u32(tok[1], &s->retention_minutes) || s->retention_minutes == 0 ||
+		    s->retention_minutes > SLC_STREAM_RETENTION_MINUTES_MAX) {
+			bad(p, "retention_minutes '%.64s' is not in 1..%u", tok[1],
+				SLC_STREAM_RETENTION_MINUTES_MAX);
+			return -1;
+		}
+		break;
+	case KEY_MAX_BYTES:
+		if (!parse_u64(tok[1], &s->max_bytes) || s->max_bytes == 0) {
+			bad(p, "max_bytes '%.64s' is not a 64-bit decimal above 0", tok[1]);
 			return -1;
 		}
 		break;
@@ -617,7 +650,7 @@ stream_meta_parse(const char *path, const char *name, const char *text, size_t l
 					goto fail;
 				break;
 			}
-			for (k = 0; k < KEY_COUNT; k++) {
+			for (k = 0; k < KEY_REQUIRED; k++) {
 				if (!seen[k]) {
 					bad(&p, "key '%s' missing before the shards line",
 						key_names[k]);
