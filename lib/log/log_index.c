@@ -121,9 +121,8 @@ log_seg_path(char *buf, size_t len, const char *shard_dir, uint64_t first_seq, c
 		ext);
 }
 
-/* "<20 digits>.log" -> first_seq; false for anything else. */
-static bool
-seg_name_parse(const char *name, uint64_t *first_seq)
+bool
+log_seg_name_parse(const char *name, const char *ext, uint64_t *first_seq)
 {
 	uint64_t v = 0;
 	int i;
@@ -135,7 +134,7 @@ seg_name_parse(const char *name, uint64_t *first_seq)
 			return false;
 		v = v * 10 + (uint64_t)(name[i] - '0');
 	}
-	if (strcmp(name + LOG_SEG_NAME_DIGITS, LOG_SEG_EXT) != 0)
+	if (strcmp(name + LOG_SEG_NAME_DIGITS, ext) != 0)
 		return false;
 	*first_seq = v;
 	return true;
@@ -185,7 +184,7 @@ log_segs_list(const char *shard_dir, struct log_seg **segs, uint32_t *n)
 			rc = -errno;
 			break;
 		}
-		if (!seg_name_parse(de->d_name, &fs))
+		if (!log_seg_name_parse(de->d_name, LOG_SEG_EXT, &fs))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, 0) < 0) {
 			if (errno == ENOENT)      /* removed by retention meanwhile */

@@ -60,6 +60,9 @@ struct log_seg {
 	char *idx_path;
 };
 
+/* "<20 digits><ext>" (a file name, no directory) -> first_seq; false otherwise. */
+bool log_seg_name_parse(const char *name, const char *ext, uint64_t *first_seq);
+
 /* "<shard_dir>/<20 digits><ext>" into buf; returns snprintf's result. */
 int log_seg_path(char *buf, size_t len, const char *shard_dir, uint64_t first_seq, const char *ext);
 

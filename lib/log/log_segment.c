@@ -144,26 +144,6 @@ out:
 	return rc;
 }
 
-/* "<20 digits>.idx" -> first_seq; false for anything else. */
-static bool
-idx_name_parse(const char *name, uint64_t *first_seq)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < LOG_SEG_NAME_DIGITS; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-		if (v > (UINT64_MAX - (uint64_t)(name[i] - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(name[i] - '0');
-	}
-	if (strcmp(name + LOG_SEG_NAME_DIGITS, LOG_IDX_EXT) != 0)
-		return false;
-	*first_seq = v;
-	return true;
-}
-
 /* Remove .idx files named below `below` whose .log is gone (left by a crash). */
 static void
 idx_orphans_remove(const char *dir, uint64_t below)
@@ -177,7 +157,7 @@ idx_orphans_remove(const char *dir, uint64_t below)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (!idx_name_parse(de->d_name, &fs) || fs >= below)
+		if (!log_seg_name_parse(de->d_name, LOG_IDX_EXT, &fs) || fs >= below)
 			continue;
 		log_seg_path(path, sizeof(path), dir, fs, LOG_SEG_EXT);
 		if (access(path, F_OK) == 0 || errno != ENOENT)
