@@ -27,7 +27,8 @@ sluice_usage_merge(FILE *f)
 		"right before the other starts), into one child covering both, as Kinesis\n"
 		"MergeShards: the child's parent is ID and its adjacent parent ID2. Both parents\n"
 		"close at their last stored record and stay readable. Works on a stopped data\n"
-		"directory: no sluiced or 'sluice put' may be writing the stream. Prints the new\n"
+		"directory, or live through the running sluiced that writes the stream (found by\n"
+		"<data-dir>/sluiced.run); a 'sluice put' must not be writing it. Prints the new\n"
 		"shard table.\n"
 		"\n"
 		"  --data-dir DIR          data directory\n"
@@ -35,6 +36,30 @@ sluice_usage_merge(FILE *f)
 		"  --shard ID              shard to merge (shardId-000000000001 or 1)\n"
 		"  --adjacent-shard ID2    the shard next to it\n"
 		"  -h, --help              this text\n");
+}
+
+/* Print what a running sluiced did, then the shard table it saved. */
+static int
+live_print(const struct slc_stream *old, const char *data_dir, json_t *ans, const char *ida,
+	const char *idb)
+{
+	json_t *ch = json_object_get(ans, "children");
+	char c[SLC_SHARD_ID_LEN + 1];
+	struct slc_stream *st;
+	int rc;
+
+	slc_shard_id_format((uint32_t)json_integer_value(json_array_get(ch, 0)), c);
+	printf("merged %s (ending sequence counter %" PRIu64 ") and %s (ending sequence counter %"
+		PRIu64 ") into %s, live (shard map version %" PRIu64 ")\n", ida,
+		(uint64_t)json_integer_value(json_object_get(ans, "parent0_ending_seq")), idb,
+		(uint64_t)json_integer_value(json_object_get(ans, "parent1_ending_seq")), c,
+		(uint64_t)json_integer_value(json_object_get(ans, "map_version")));
+	st = sluice_stream_open(CMD, data_dir, old->name);
+	if (st == NULL)
+		return SLUICE_EXIT_FAIL;
+	rc = sluice_shards_print(CMD, stdout, st);
+	slc_stream_close(st);
+	return rc;
 }
 
 int
@@ -55,6 +80,8 @@ sluice_cmd_merge(int argc, char **argv)
 	uint32_t shard, adj, child;
 	uint64_t end_a, end_b;
 	struct slc_stream *st;
+	char req[512];
+	json_t *ans = NULL;
 	int c, rc, lock_fd = -1;
 
 	opterr = 0;
@@ -112,6 +139,15 @@ sluice_cmd_merge(int argc, char **argv)
 		rc = sluice_fail(CMD, "stream %s: shards %s [%s, %s] and %s [%s, %s] are not "
 			"adjacent: one's range must end right before the other's starts (see "
 			"'sluice shards')", st->name, ida, sa, ea, idb, sb, eb);
+		goto out;
+	}
+	snprintf(req, sizeof(req), "/sluice/merge,%s,%u,%u", st->name, shard, adj);
+	rc = sluice_reshard_live(CMD, data_dir, st, req, &ans);
+	if (rc >= 0) {
+		if (rc == 0) {
+			rc = live_print(st, data_dir, ans, ida, idb);
+			json_decref(ans);
+		}
 		goto out;
 	}
 	rc = sluice_reshard_lock(CMD, st, &lock_fd);

@@ -26,14 +26,39 @@ sluice_usage_split(FILE *f)
 		"Split open shard ID into two children: [start, K-1] and [K, end] of its hash-key\n"
 		"range, as Kinesis SplitShard (K must be above the range's start and at most its\n"
 		"end). The parent closes at its last stored record and stays readable; the\n"
-		"children get the next shard ids. Works on a stopped data directory: no sluiced\n"
-		"or 'sluice put' may be writing the stream. Prints the new shard table.\n"
+		"children get the next shard ids. On a stopped data directory, or live through\n"
+		"the running sluiced that writes the stream (found by <data-dir>/sluiced.run);\n"
+		"a 'sluice put' must not be writing it. Prints the new shard table.\n"
 		"\n"
 		"  --data-dir DIR               data directory\n"
 		"  --stream NAME                stream\n"
 		"  --shard ID                   shard to split (shardId-000000000001 or 1)\n"
 		"  --new-starting-hash-key K    decimal hash key, 0..2^128-1\n"
 		"  -h, --help                   this text\n");
+}
+
+/* Print what a running sluiced did, then the shard table it saved. */
+static int
+live_print(const struct slc_stream *old, const char *data_dir, json_t *ans, const char *id,
+	const char *key)
+{
+	json_t *ch = json_object_get(ans, "children");
+	char a[SLC_SHARD_ID_LEN + 1], b[SLC_SHARD_ID_LEN + 1];
+	struct slc_stream *st;
+	int rc;
+
+	slc_shard_id_format((uint32_t)json_integer_value(json_array_get(ch, 0)), a);
+	slc_shard_id_format((uint32_t)json_integer_value(json_array_get(ch, 1)), b);
+	printf("split %s (ending sequence counter %" PRIu64 ") at %s into %s and %s, live "
+		"(shard map version %" PRIu64 ")\n", id,
+		(uint64_t)json_integer_value(json_object_get(ans, "parent0_ending_seq")), key, a, b,
+		(uint64_t)json_integer_value(json_object_get(ans, "map_version")));
+	st = sluice_stream_open(CMD, data_dir, old->name);
+	if (st == NULL)
+		return SLUICE_EXIT_FAIL;
+	rc = sluice_shards_print(CMD, stdout, st);
+	slc_stream_close(st);
+	return rc;
 }
 
 int
@@ -54,6 +79,8 @@ sluice_cmd_split(int argc, char **argv)
 	struct slc_stream *st;
 	uint64_t end_seq;
 	slc_u128 key;
+	char req[512];
+	json_t *ans = NULL;
 	int c, rc, lock_fd = -1;
 
 	opterr = 0;
@@ -100,6 +127,15 @@ sluice_cmd_split(int argc, char **argv)
 		rc = sluice_fail(CMD, "stream %s: --new-starting-hash-key %s is not inside shard "
 			"%s's range [%s, %s]: give a key above %s and at most %s", st->name, key_arg,
 			id, s, e, s, e);
+		goto out;
+	}
+	snprintf(req, sizeof(req), "/sluice/split,%s,%u,%s", st->name, shard, key_arg);
+	rc = sluice_reshard_live(CMD, data_dir, st, req, &ans);
+	if (rc >= 0) {
+		if (rc == 0) {
+			rc = live_print(st, data_dir, ans, id, key_arg);
+			json_decref(ans);
+		}
 		goto out;
 	}
 	rc = sluice_reshard_lock(CMD, st, &lock_fd);

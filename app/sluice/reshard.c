@@ -5,15 +5,20 @@
  * counter after its last durable record, which becomes its ending sequence
  * value (docs/stream-meta.md, "Resharding").
  *
- * These tools act on a stopped data directory only. The writer lock is what
- * makes the recovered end final: while we hold it no sluiced or `sluice put`
- * appends, and after the new table is saved no writer opens a closed shard.
+ * On a stopped data directory the writer lock is what makes the recovered end
+ * final: while we hold it no sluiced or `sluice put` appends, and after the new
+ * table is saved no writer opens a closed shard. When a running sluiced holds the
+ * lock (it names itself in <data-dir>/sluiced.run), split and merge are sent to
+ * it over its control (telemetry) socket and applied live by its control core
+ * (docs/resharding.md, "Live").
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -81,5 +86,71 @@ sluice_reshard_shard_arg(const char *cmd, const char *opt, const char *val,
 		return sluice_fail(cmd, "stream %s shard %s is closed (already split or merged); "
 			"reshard one of its open descendants instead (see 'sluice shards')",
 			st->name, id);
+	return 0;
+}
+
+/* The pid holding st's writer lock, 0 if none (or unknown). */
+static long
+lock_holder(const struct slc_stream *st)
+{
+	char path[4096], buf[32];
+	long pid = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/writer.lock", st->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		pid = strtol(buf, NULL, 10);
+		if (pid <= 0)
+			pid = -1;
+	}
+	close(fd);
+	return pid;
+}
+
+int
+sluice_reshard_live(const char *cmd, const char *data_dir, const struct slc_stream *st,
+	const char *req, json_t **ans)
+{
+	char path[4096], line[4200], sock[4096] = "", key[64];
+	long pid, run_pid = 0;
+	json_t *v, *err;
+	FILE *f;
+
+	*ans = NULL;
+	pid = lock_holder(st);
+	if (pid == 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/sluiced.run", data_dir);
+	f = fopen(path, "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (!strncmp(line, "pid ", 4))
+				run_pid = strtol(line + 4, NULL, 10);
+			else if (!strncmp(line, "socket ", 7))
+				snprintf(sock, sizeof(sock), "%.4000s", line + 7);
+		}
+		fclose(f);
+	}
+	if (pid < 0 || run_pid != pid || sock[0] == '\0' || kill((pid_t)pid, 0) != 0)
+		return -1;      /* not a sluiced: sluice_reshard_lock names the holder */
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(req, ","), req);
+	v = sluice_telemetry_ask(cmd, sock, req, key);
+	if (v == NULL)
+		return SLUICE_EXIT_FAIL;
+	if (json_integer_value(json_object_get(v, "ok")) != 1) {
+		err = json_object_get(v, "error");
+		sluice_fail(cmd, "stream %s: the running sluiced (pid %ld) refused or failed: %s",
+			st->name, pid, json_is_string(err) ? json_string_value(err) : "no reason given");
+		json_decref(v);
+		return SLUICE_EXIT_FAIL;
+	}
+	*ans = v;
 	return 0;
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "slc_stream.h"
 
 #define SLUICE_EXIT_OK 0
@@ -106,5 +108,19 @@ int sluice_reshard_end(const char *cmd, const struct slc_stream *st, uint32_t in
  */
 int sluice_reshard_shard_arg(const char *cmd, const char *opt, const char *val,
 	const struct slc_stream *st, uint32_t *index);
+
+/*
+ * Live resharding: if a running sluiced holds st's writer lock (the pid in
+ * writer.lock is alive and is the pid of <data_dir>/sluiced.run), send req
+ * ("/sluice/split,..." or "/sluice/merge,...") over its control socket (the
+ * socket named in sluiced.run). Returns 0 with *ans the answer (a new
+ * reference; "ok" is 1), 1 after printing why it failed (the answer's error), or
+ * -1 if no sluiced holds the lock (go on offline; nothing printed).
+ */
+int sluice_reshard_live(const char *cmd, const char *data_dir, const struct slc_stream *st,
+	const char *req, json_t **ans);
+
+/* One request on a DPDK telemetry socket (telemetry_client.c): the value under key, or NULL. */
+json_t *sluice_telemetry_ask(const char *cmd, const char *path, const char *req, const char *key);
 
 #endif /* SLUICE_H */

@@ -3,8 +3,8 @@
  * core: it parses the configuration, opens the streams (taking each stream's
  * writer lock, as `sluice put` does), brings up every DPDK port with one rx and
  * one tx queue per data core, builds the ingest engine (lib/ingest), launches
- * the data cores, then only watches: signals, the optional stats line, and
- * shutdown. Telemetry runs on DPDK's telemetry thread (telemetry.c).
+ * the data cores, then only watches: signals, the optional stats line,
+ * retention passes, live reshard requests (reshard.c), and shutdown. Telemetry runs on DPDK's telemetry thread (telemetry.c).
  *
  * A data core polls queue <its index> of every port: rx burst -> ingest, drain
  * its incoming rings, send replies, poll its log writer. With a single lcore
@@ -154,6 +154,7 @@ data_core_main(void *arg)
 				state.draining = 1;
 				__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
 			}
+			sluiced_reshard_tick();
 			if (stats_interval_tsc != 0 && now - last_stats >= stats_interval_tsc) {
 				last_stats = now;
 				print_stats_line(&state);
@@ -266,6 +267,15 @@ stream_open(const struct sluiced_cfg *cfg, const struct sluiced_stream_spec *sp,
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, n, 0) != n)
 		fprintf(stderr, "sluiced: warning: cannot write pid to %s\n", path);
 	o->lock_fd = fd;
+	/* A reshard a crash interrupted is finished before anything opens the shards. */
+	if (sluiced_reshard_recover(o->st) != 0) {
+		fprintf(stderr, "sluiced: stream %s: cannot finish the interrupted reshard (see "
+			"above)\n", sp->name);
+		close(fd);
+		slc_stream_close(o->st);
+		o->st = NULL;
+		return 1;
+	}
 	return 0;
 }
 
@@ -567,6 +577,11 @@ main(int argc, char **argv)
 		if (sluiced_retention_start(&cfg, rst, nopen, state.ing, main_is_data) != 0)
 			fprintf(stderr, "sluiced: warning: retention does not run (see above)\n");
 	}
+	if (sluiced_reshard_setup(cfg.data_dir, state.ing,
+			main_is_data ? slc_ingest_core_get(state.ing, 0) : NULL) != 0 ||
+			sluiced_runfile_write(cfg.data_dir) != 0)
+		fprintf(stderr, "sluiced: warning: cannot write %s/sluiced.run: live resharding "
+			"from the tools is not available\n", cfg.data_dir);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -589,6 +604,7 @@ main(int argc, char **argv)
 
 			nanosleep(&ts, NULL);
 			sluiced_retention_tick(mono_ms());
+			sluiced_reshard_tick();
 			if (cfg.stats_interval_ms > 0 && mono_ms() - last >= cfg.stats_interval_ms) {
 				last = mono_ms();
 				print_stats_line(&state);
@@ -628,6 +644,8 @@ out_ingest:
 		state.mbuf_leak += pools[i]->size - rte_mempool_avail_count(pools[i]);
 	}
 	sluiced_telemetry_final_leak(state.mbuf_leak);
+	sluiced_runfile_remove();
+	sluiced_reshard_free();
 	if (started && launched) {
 		fprintf(stderr, "sluiced: final: mbuf_leak %" PRIu64 "%s\n", state.mbuf_leak,
 			state.mbuf_leak ? " (mbufs not back in their pool)" : "");

@@ -121,4 +121,53 @@ void sluiced_retention_stop(void);
 /* The counters, from any thread. */
 void sluiced_retention_stats(struct sluiced_retention_stats *out);
 
+/* ---- live resharding on the control core (reshard.c, docs/resharding.md "Live") ---- */
+
+enum sluiced_reshard_op {
+	SLUICED_RESHARD_SPLIT = 0,
+	SLUICED_RESHARD_MERGE = 1,
+};
+
+struct sluiced_reshard_req {
+	enum sluiced_reshard_op op;
+	char stream[SLC_STREAM_NAME_MAX + 1];
+	uint32_t shard;              /* split: the shard; merge: the first one */
+	uint32_t adjacent;           /* merge: the adjacent one */
+	slc_u128 key;                /* split: the new starting hash key */
+};
+
+struct sluiced_reshard_res {
+	int ok;
+	char error[320];
+	uint32_t n_parents;
+	uint32_t parents[2];
+	uint64_t ending[2];          /* each parent's exclusive ending counter */
+	uint32_t n_children;
+	uint32_t children[2];
+	uint32_t owners[2];          /* data core of each child */
+	uint64_t version;            /* shard map version published */
+};
+
+/*
+ * Finish a reshard a crash interrupted (streams/<s>/reshard.journal), on a stream
+ * opened with its writer lock held, before the engine opens it. 0 (nothing to do
+ * or done, printed), or -errno (message printed).
+ */
+int sluiced_reshard_recover(struct slc_stream *st);
+
+/* After the engine started. self: the data core the control loop also runs, or NULL. */
+int sluiced_reshard_setup(const char *data_dir, struct slc_ingest *ing,
+	struct slc_ingest_core *self);
+/* Control loop: run a posted request to the end. */
+void sluiced_reshard_tick(void);
+/* Telemetry thread: post a request, wait for its result. 0, -EBUSY, -ETIMEDOUT. */
+int sluiced_reshard_submit(const struct sluiced_reshard_req *q, struct sluiced_reshard_res *r,
+	uint32_t timeout_ms);
+/* After the engine is freed: close the stream handles the children's writers used. */
+void sluiced_reshard_free(void);
+
+/* <data-dir>/sluiced.run: "pid N", "file_prefix P", "socket PATH" lines. */
+int sluiced_runfile_write(const char *data_dir);
+void sluiced_runfile_remove(void);
+
 #endif /* SLUICED_H */

@@ -1,6 +1,8 @@
 /*
- * sluiced's telemetry commands on DPDK's telemetry socket: /sluice/stats and
- * /sluice/shards (docs/telemetry.md is the contract). They run on the telemetry
+ * sluiced's telemetry commands on DPDK's telemetry socket: /sluice/stats,
+ * /sluice/shards, and the live resharding requests /sluice/split and
+ * /sluice/merge, which are handed to the control core (reshard.c) and waited
+ * for (docs/telemetry.md is the contract). They run on the telemetry
  * library's own thread and only read: core-private counters (plain aligned
  * uint64_t, written by one core each, so a read never tears), rte_eth_stats of
  * the ports and the log writers' counters. A mutex guards the engine pointer
@@ -284,6 +286,8 @@ shard_dict(struct sluiced_state *s, uint32_t slot)
 	rte_tel_data_add_dict_string(d, "stream", si->stream->name);
 	rte_tel_data_add_dict_string(d, "shard", id);
 	rte_tel_data_add_dict_u64(d, "index", si->index);
+	rte_tel_data_add_dict_string(d, "state", slc_ingest_slot_closed(s->ing, slot) ?
+		"closed" : "open");
 	rte_tel_data_add_dict_u64(d, "owner_core", si->owner);
 	rte_tel_data_add_dict_u64(d, "owner_lcore", s->lcore_of_core[si->owner]);
 	rte_tel_data_add_dict_u64(d, "records_rx", ss.records_rx);
@@ -371,6 +375,78 @@ out:
 	return 0;
 }
 
+/*
+ * /sluice/split,STREAM,SHARD,KEY and /sluice/merge,STREAM,SHARD,ADJACENT: hand the
+ * request to the control core (reshard.c) and wait for its outcome.
+ */
+static int
+cmd_reshard(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sluiced_reshard_req q;
+	struct sluiced_reshard_res r;
+	struct rte_tel_data *a;
+	char buf[512], *tok[3], *save = NULL, *p;
+	char key[SLC_U128_STRLEN];
+	uint32_t n = 0, i;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.op = strstr(cmd, "merge") != NULL ? SLUICED_RESHARD_MERGE : SLUICED_RESHARD_SPLIT;
+	rte_tel_data_start_dict(d);
+	snprintf(buf, sizeof(buf), "%s", params != NULL ? params : "");
+	for (p = strtok_r(buf, ",", &save); p != NULL && n < 3; p = strtok_r(NULL, ",", &save))
+		tok[n++] = p;
+	if (n != 3 || p != NULL || strlen(tok[0]) > SLC_STREAM_NAME_MAX ||
+			slc_shard_id_parse(tok[1], &q.shard) != 0 ||
+			(q.op == SLUICED_RESHARD_SPLIT ? slc_hashkey_parse(tok[2], &q.key) :
+			slc_shard_id_parse(tok[2], &q.adjacent)) != 0) {
+		rte_tel_data_add_dict_int(d, "ok", 0);
+		rte_tel_data_add_dict_string(d, "error", q.op == SLUICED_RESHARD_SPLIT ?
+			"params: STREAM,SHARD,NEW_STARTING_HASH_KEY (decimal)" :
+			"params: STREAM,SHARD,ADJACENT_SHARD");
+		return 0;
+	}
+	snprintf(q.stream, sizeof(q.stream), "%s", tok[0]);
+	rc = sluiced_reshard_submit(&q, &r, 60000);
+	if (rc != 0) {
+		rte_tel_data_add_dict_int(d, "ok", 0);
+		rte_tel_data_add_dict_string(d, "error", rc == -EBUSY ?
+			"another reshard is running; try again" :
+			"no answer from the control core in 60 s (the reshard may still complete)");
+		return 0;
+	}
+	rte_tel_data_add_dict_int(d, "ok", r.ok);
+	if (!r.ok) {
+		rte_tel_data_add_dict_string(d, "error", r.error);
+		return 0;
+	}
+	rte_tel_data_add_dict_string(d, "op", q.op == SLUICED_RESHARD_SPLIT ? "split" : "merge");
+	rte_tel_data_add_dict_string(d, "stream", q.stream);
+	rte_tel_data_add_dict_u64(d, "map_version", r.version);
+	for (i = 0; i < r.n_parents; i++) {
+		snprintf(buf, sizeof(buf), "parent%u", i);
+		rte_tel_data_add_dict_u64(d, buf, r.parents[i]);
+		snprintf(buf, sizeof(buf), "parent%u_ending_seq", i);
+		rte_tel_data_add_dict_u64(d, buf, r.ending[i]);
+	}
+	a = rte_tel_data_alloc();
+	if (a != NULL) {
+		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+		for (i = 0; i < r.n_children; i++)
+			rte_tel_data_add_array_u64(a, r.children[i]);
+		rte_tel_data_add_dict_container(d, "children", a, 0);
+	}
+	for (i = 0; i < r.n_children; i++) {
+		snprintf(buf, sizeof(buf), "child%u_owner_core", i);
+		rte_tel_data_add_dict_u64(d, buf, r.owners[i]);
+	}
+	if (q.op == SLUICED_RESHARD_SPLIT) {
+		slc_hashkey_format(q.key, key);
+		rte_tel_data_add_dict_string(d, "new_starting_hash_key", key);
+	}
+	return 0;
+}
+
 int
 sluiced_telemetry_register(struct sluiced_state *s)
 {
@@ -384,6 +460,12 @@ sluiced_telemetry_register(struct sluiced_state *s)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/sluice/shards", cmd_shards,
 			"per-shard counters; params: [STREAM[,FIRST]] (docs/telemetry.md)");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/split", cmd_reshard,
+			"split a shard live; params: STREAM,SHARD,NEW_STARTING_HASH_KEY");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/merge", cmd_reshard,
+			"merge two adjacent shards live; params: STREAM,SHARD,ADJACENT_SHARD");
 	return ret;
 }
 

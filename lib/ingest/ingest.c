@@ -26,8 +26,15 @@
  * The shard map is a read-only table published by the control core through an
  * atomic pointer with a version; a data core loads it at the start of each rx
  * call (its safe point) and never holds it across calls. Versions are kept until
- * the engine is freed (the map does not change while running yet; resharding
- * will add a grace period through per-core acknowledged versions).
+ * the engine is freed.
+ *
+ * Live resharding (docs/resharding.md, "Live") adds slots after start: the slot
+ * table and every per-core per-slot array have room for SLC_INGEST_SPARE_SLOTS
+ * more. The control core talks to each data core through a one-request mailbox
+ * (op, slot, seq) served in slc_ingest_core_poll() (the core's safe point: its
+ * staged elements are on the rings): open a slot on the core's writer, or close
+ * one (drain the incoming rings of what is on them now, take the ending counter,
+ * sync). At the same point the core acknowledges the newest shard-map version.
  *
  * Counters are plain uint64_t in core-private memory; the telemetry thread reads
  * them without locks (aligned 64-bit loads do not tear on x86-64 and arm64).
@@ -77,6 +84,23 @@ struct ho_elem {
 	uint8_t u[16];          /* hash key, or sender address (raw) */
 };
 _Static_assert(sizeof(struct ho_elem) == 64, "one handover element per cache line");
+
+enum slot_state {
+	SLOT_PENDING = 0,       /* opened on its owner's writer, not in the map */
+	SLOT_MAPPED,            /* in the map */
+	SLOT_RETIRED,           /* out of the map, still open for what is on the rings */
+	SLOT_CLOSED,            /* closed: never appended to again */
+};
+
+/* The mailbox from the control core to one data core. */
+struct core_req {
+	uint64_t seq;           /* control: bumped (release) after op and slot are set */
+	uint32_t op;
+	uint32_t slot;
+	uint64_t done;          /* core: the seq served (release), after result, value */
+	int result;
+	uint64_t value;
+};
 
 struct map_ent {
 	slc_u128 start;
@@ -133,6 +157,10 @@ struct slc_ingest_core {
 	uint8_t keybuf[SLC_PKEY_MAX + 64];
 	struct rawkey *rawkeys;                  /* [RAWKEY_CACHE] */
 	int64_t now_ms;
+
+	/* mailbox and acknowledged map version (shared with the control core) */
+	struct core_req req __rte_cache_aligned;
+	uint64_t acked_version;
 } __rte_cache_aligned;
 
 struct slc_ingest {
@@ -145,8 +173,10 @@ struct slc_ingest {
 	uint16_t udp_stream[65536];
 	struct rte_ether_addr mac[SLC_PKT_MAX_PORTS];
 	bool mac_set[SLC_PKT_MAX_PORTS];
-	struct slc_ingest_shard_info *slots;
-	uint32_t n_slots;
+	struct slc_ingest_shard_info *slots;     /* [cap_slots]; appended by the control core */
+	uint32_t n_slots;                        /* stored with release after the slot is set */
+	uint32_t cap_slots;
+	uint8_t *slot_state;                     /* [cap_slots] enum slot_state; control core */
 	struct slc_ingest_core *cores[SLC_INGEST_MAX_CORES];
 	bool started;
 	uint32_t id;
@@ -294,15 +324,15 @@ core_create(struct slc_ingest *ing, uint32_t index)
 			lcfg.max_record = ing->streams[i]->settings.max_record;
 	c->scratch = slc_malloc(lcfg.max_record + 1);
 	c->rawkeys = slc_calloc(RAWKEY_CACHE, sizeof(*c->rawkeys));
-	c->shard = slc_calloc(ing->n_slots, sizeof(*c->shard));
-	c->start_seq = slc_calloc(ing->n_slots, sizeof(*c->start_seq));
-	c->owned = slc_calloc(ing->n_slots, sizeof(*c->owned));
+	c->shard = slc_calloc(ing->cap_slots, sizeof(*c->shard));
+	c->start_seq = slc_calloc(ing->cap_slots, sizeof(*c->start_seq));
+	c->owned = slc_calloc(ing->cap_slots, sizeof(*c->owned));
 	c->sstats = aligned_alloc(RTE_CACHE_LINE_SIZE,
-		SLC_ALIGN_UP(ing->n_slots * sizeof(*c->sstats), (size_t)RTE_CACHE_LINE_SIZE));
+		SLC_ALIGN_UP(ing->cap_slots * sizeof(*c->sstats), (size_t)RTE_CACHE_LINE_SIZE));
 	if (c->scratch == NULL || c->shard == NULL || c->start_seq == NULL || c->owned == NULL ||
 			c->sstats == NULL || c->rawkeys == NULL)
 		goto fail;
-	memset(c->sstats, 0, ing->n_slots * sizeof(*c->sstats));
+	memset(c->sstats, 0, ing->cap_slots * sizeof(*c->sstats));
 	for (i = 0; i < ing->cfg.n_cores; i++) {
 		if (i == index)
 			continue;
@@ -379,15 +409,24 @@ map_build(struct slc_ingest *ing, uint64_t version)
 	if (m == NULL)
 		return NULL;
 	m->version = version;
-	for (s = 0; s < ing->n_streams; s++) {
-		m->first[s] = ing->first_slot[s];
+	/* Entries grouped by stream: count, then place. */
+	for (i = 0; i < ing->n_slots; i++)
+		if (ing->slot_state[i] == SLOT_MAPPED)
+			m->first[ing->slots[i].stream_id]++;
+	for (s = 0, k = 0; s < ing->n_streams; s++) {
+		uint32_t cnt = m->first[s];
+
+		m->first[s] = k;
 		m->n[s] = 0;
+		k += cnt;
 	}
 	for (i = 0; i < ing->n_slots; i++) {
 		const struct slc_ingest_shard_info *si = &ing->slots[i];
 		const struct slc_shard_meta *sm = &si->stream->shards[si->index];
 		struct map_ent e = { sm->start_hash, sm->end_hash, i, si->owner };
 
+		if (ing->slot_state[i] != SLOT_MAPPED)
+			continue;
 		/* Insertion sort by start within the stream: shards are few. */
 		k = m->first[si->stream_id] + m->n[si->stream_id]++;
 		while (k > m->first[si->stream_id] && m->ents[k - 1].start > e.start) {
@@ -414,8 +453,10 @@ slc_ingest_start(struct slc_ingest *ing)
 	for (s = 0; s < ing->n_streams; s++)
 		for (i = 0; i < ing->streams[s]->nshards; i++)
 			n += ing->streams[s]->shards[i].state == SLC_SHARD_OPEN;
-	ing->slots = slc_calloc(n, sizeof(*ing->slots));
-	if (ing->slots == NULL)
+	ing->cap_slots = n + SLC_INGEST_SPARE_SLOTS;
+	ing->slots = slc_calloc(ing->cap_slots, sizeof(*ing->slots));
+	ing->slot_state = slc_calloc(ing->cap_slots, sizeof(*ing->slot_state));
+	if (ing->slots == NULL || ing->slot_state == NULL)
 		return -ENOMEM;
 	for (s = 0; s < ing->n_streams; s++) {
 		const struct slc_stream *st = ing->streams[s];
@@ -430,6 +471,7 @@ slc_ingest_start(struct slc_ingest *ing)
 				.index = i,
 				.owner = ing->n_slots % ing->cfg.n_cores,
 			};
+			ing->slot_state[ing->n_slots] = SLOT_MAPPED;
 			ing->n_slots++;
 		}
 	}
@@ -487,8 +529,10 @@ slc_ingest_start(struct slc_ingest *ing)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ing->base_tsc = rte_rdtsc();
 	ing->base_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	for (i = 0; i < ing->cfg.n_cores; i++)
+	for (i = 0; i < ing->cfg.n_cores; i++) {
 		ing->cores[i]->map = ing->map;
+		ing->cores[i]->acked_version = ing->map->version;
+	}
 	ing->started = true;
 	/* Publish: data cores launched after this see everything above. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -516,6 +560,7 @@ slc_ingest_free(struct slc_ingest *ing)
 		slc_free(m);
 	}
 	slc_free(ing->slots);
+	slc_free(ing->slot_state);
 	slc_free(ing->pkt_cfg);
 	slc_free(ing);
 }
@@ -535,13 +580,13 @@ slc_ingest_core_get(struct slc_ingest *ing, uint32_t i)
 uint32_t
 slc_ingest_n_shards(const struct slc_ingest *ing)
 {
-	return ing->n_slots;
+	return __atomic_load_n(&ing->n_slots, __ATOMIC_ACQUIRE);
 }
 
 const struct slc_ingest_shard_info *
 slc_ingest_shard_info(const struct slc_ingest *ing, uint32_t slot)
 {
-	return slot < ing->n_slots ? &ing->slots[slot] : NULL;
+	return slot < slc_ingest_n_shards(ing) ? &ing->slots[slot] : NULL;
 }
 
 int
@@ -878,12 +923,16 @@ drain_one(struct slc_ingest_core *c, struct ho_elem *e)
 	if (r.has_hash_key)
 		memcpy(r.hash_key, e->u, 16);
 	c->sstats[e->slot].handover_in++;
-	if (likely(r.key != NULL && r.data != NULL))
+	if (unlikely(c->shard[e->slot] == NULL))
+		c->sstats[e->slot].drop[SLC_INGEST_D_LOG_ERROR]++;     /* closed: cannot happen */
+	else if (likely(r.key != NULL && r.data != NULL))
 		append_local(c, e->slot, &r, e->arrival_ms);
 	else
 		c->sstats[e->slot].drop[SLC_INGEST_D_LOG_ERROR]++;     /* cannot happen */
 	rte_pktmbuf_free(e->m);
 }
+
+static void core_safe_point(struct slc_ingest_core *c);
 
 uint32_t
 slc_ingest_core_poll(struct slc_ingest_core *c, uint64_t now_tsc)
@@ -914,7 +963,228 @@ slc_ingest_core_poll(struct slc_ingest_core *c, uint64_t now_tsc)
 	ret = slc_log_poll(c->w, (now_tsc - ing->base_tsc) / ing->tsc_per_us + 1);
 	if (ret > 0)
 		work += (uint32_t)ret;
+	core_safe_point(c);
 	return work;
+}
+
+/* ---------------------------------------------------------------- live resharding */
+
+/* Open slot on this core's writer (the slot's owner). */
+static int
+core_open_slot(struct slc_ingest_core *c, uint32_t slot)
+{
+	const struct slc_ingest_shard_info *si = &c->ing->slots[slot];
+	struct slc_log_shard *sh;
+
+	sh = slc_log_shard_open(c->w, si->stream, si->index);
+	if (sh == NULL)
+		return -errno;
+	c->start_seq[slot] = slc_log_shard_next_seq(sh);
+	c->sstats[slot].next_seq = c->start_seq[slot];
+	c->owned[c->n_owned++] = slot;
+	c->shard[slot] = sh;
+	return 0;
+}
+
+/*
+ * Close slot: every core acknowledged a map without it, so whatever was routed to
+ * it is appended here or sits on an incoming ring now. Drain exactly what is on
+ * each ring (newer elements belong to other slots), take the next counter as the
+ * exclusive end, and make everything durable (a blocking sync: a short pause of
+ * this core, once per reshard).
+ */
+static int
+core_close_slot(struct slc_ingest_core *c, uint32_t slot, uint64_t *end)
+{
+	struct ho_elem elems[DRAIN_BURST];
+	uint32_t s, i, k, left;
+	int rc;
+
+	if (c->shard[slot] == NULL)
+		return -EINVAL;
+	for (s = 0; s < c->ing->cfg.n_cores; s++) {
+		if (c->in[s] == NULL)
+			continue;
+		left = rte_ring_count(c->in[s]);
+		while (left > 0) {
+			k = rte_ring_dequeue_burst_elem(c->in[s], elems, sizeof(elems[0]),
+				RTE_MIN(left, DRAIN_BURST), NULL);
+			for (i = 0; i < k; i++)
+				drain_one(c, &elems[i]);
+			c->stats.handover_in += k;
+			left -= k;
+		}
+	}
+	*end = slc_log_shard_next_seq(c->shard[slot]);
+	rc = slc_log_sync(c->w);
+	c->sstats[slot].durable = *end - c->start_seq[slot];
+	c->shard[slot] = NULL;          /* stays open on the writer, never appended to */
+	return rc;
+}
+
+/* The data core's safe point (end of slc_ingest_core_poll): ack the map, serve a request. */
+static void
+core_safe_point(struct slc_ingest_core *c)
+{
+	const struct shard_map *m = __atomic_load_n(&c->ing->map, __ATOMIC_ACQUIRE);
+	uint64_t seq;
+	int rc = -EINVAL;
+
+	c->map = m;
+	if (unlikely(c->acked_version != m->version))
+		__atomic_store_n(&c->acked_version, m->version, __ATOMIC_RELEASE);
+	seq = __atomic_load_n(&c->req.seq, __ATOMIC_ACQUIRE);
+	if (likely(seq == c->req.done))
+		return;
+	c->req.value = 0;
+	if (c->req.slot < slc_ingest_n_shards(c->ing)) {
+		if (c->req.op == SLC_INGEST_REQ_OPEN)
+			rc = core_open_slot(c, c->req.slot);
+		else if (c->req.op == SLC_INGEST_REQ_CLOSE)
+			rc = core_close_slot(c, c->req.slot, &c->req.value);
+	}
+	c->req.result = rc;
+	__atomic_store_n(&c->req.done, seq, __ATOMIC_RELEASE);
+}
+
+int
+slc_ingest_stream_id(const struct slc_ingest *ing, const char *name)
+{
+	uint32_t s;
+
+	for (s = 0; s < ing->n_streams; s++)
+		if (strcmp(ing->streams[s]->name, name) == 0)
+			return (int)s;
+	return -ENOENT;
+}
+
+int
+slc_ingest_slot_find(const struct slc_ingest *ing, uint32_t stream_id, uint32_t index)
+{
+	uint32_t i;
+
+	for (i = 0; i < ing->n_slots; i++)
+		if (ing->slots[i].stream_id == stream_id && ing->slots[i].index == index &&
+				ing->slot_state[i] == SLOT_MAPPED)
+			return (int)i;
+	return -ENOENT;
+}
+
+uint32_t
+slc_ingest_pick_owner(const struct slc_ingest *ing)
+{
+	uint32_t cnt[SLC_INGEST_MAX_CORES] = { 0 }, i, best = 0;
+
+	for (i = 0; i < ing->n_slots; i++)
+		if (ing->slot_state[i] == SLOT_MAPPED || ing->slot_state[i] == SLOT_PENDING)
+			cnt[ing->slots[i].owner]++;
+	for (i = 1; i < ing->cfg.n_cores; i++)
+		if (cnt[i] < cnt[best])
+			best = i;
+	return best;
+}
+
+int
+slc_ingest_slot_add(struct slc_ingest *ing, uint32_t stream_id, const struct slc_stream *st,
+	uint32_t index, uint32_t owner)
+{
+	uint32_t slot = ing->n_slots;
+
+	if (!ing->started || stream_id >= ing->n_streams || owner >= ing->cfg.n_cores ||
+			st == NULL || index >= st->nshards ||
+			strcmp(st->name, ing->streams[stream_id]->name) != 0)
+		return -EINVAL;
+	if (slot == ing->cap_slots)
+		return -ENOSPC;
+	ing->slots[slot] = (struct slc_ingest_shard_info){
+		.stream = st,
+		.stream_id = stream_id,
+		.index = index,
+		.owner = owner,
+	};
+	ing->slot_state[slot] = SLOT_PENDING;
+	memset(&ing->cores[owner]->sstats[slot], 0, sizeof(ing->cores[owner]->sstats[slot]));
+	__atomic_store_n(&ing->n_slots, slot + 1, __ATOMIC_RELEASE);
+	return (int)slot;
+}
+
+int
+slc_ingest_publish(struct slc_ingest *ing, const uint32_t *retire, uint32_t n_retire,
+	const uint32_t *add, uint32_t n_add, uint64_t *version)
+{
+	struct shard_map *m;
+	uint32_t i;
+
+	for (i = 0; i < n_retire; i++)
+		if (retire[i] >= ing->n_slots || ing->slot_state[retire[i]] != SLOT_MAPPED)
+			return -EINVAL;
+	for (i = 0; i < n_add; i++)
+		if (add[i] >= ing->n_slots || ing->slot_state[add[i]] != SLOT_PENDING)
+			return -EINVAL;
+	for (i = 0; i < n_retire; i++)
+		ing->slot_state[retire[i]] = SLOT_RETIRED;
+	for (i = 0; i < n_add; i++)
+		ing->slot_state[add[i]] = SLOT_MAPPED;
+	m = map_build(ing, ing->map->version + 1);
+	if (m == NULL) {
+		for (i = 0; i < n_retire; i++)
+			ing->slot_state[retire[i]] = SLOT_MAPPED;
+		for (i = 0; i < n_add; i++)
+			ing->slot_state[add[i]] = SLOT_PENDING;
+		return -ENOMEM;
+	}
+	m->older = ing->map;
+	__atomic_store_n(&ing->map, m, __ATOMIC_RELEASE);
+	*version = m->version;
+	return 0;
+}
+
+bool
+slc_ingest_acked(const struct slc_ingest *ing, uint64_t version)
+{
+	uint32_t i;
+
+	for (i = 0; i < ing->cfg.n_cores; i++)
+		if (__atomic_load_n(&ing->cores[i]->acked_version, __ATOMIC_ACQUIRE) < version)
+			return false;
+	return true;
+}
+
+int
+slc_ingest_request(struct slc_ingest *ing, uint32_t core, enum slc_ingest_req op, uint32_t slot)
+{
+	struct slc_ingest_core *c;
+
+	if (core >= ing->cfg.n_cores)
+		return -EINVAL;
+	c = ing->cores[core];
+	if (__atomic_load_n(&c->req.done, __ATOMIC_ACQUIRE) != c->req.seq)
+		return -EBUSY;
+	c->req.op = op;
+	c->req.slot = slot;
+	__atomic_store_n(&c->req.seq, c->req.seq + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+slc_ingest_request_done(struct slc_ingest *ing, uint32_t core, int *result, uint64_t *value)
+{
+	struct slc_ingest_core *c = ing->cores[core];
+
+	if (__atomic_load_n(&c->req.done, __ATOMIC_ACQUIRE) != c->req.seq)
+		return 0;
+	*result = c->req.result;
+	if (value != NULL)
+		*value = c->req.value;
+	if (*result == 0 && c->req.op == SLC_INGEST_REQ_CLOSE)
+		ing->slot_state[c->req.slot] = SLOT_CLOSED;
+	return 1;
+}
+
+bool
+slc_ingest_slot_closed(const struct slc_ingest *ing, uint32_t slot)
+{
+	return slot < ing->n_slots && ing->slot_state[slot] == SLOT_CLOSED;
 }
 
 uint16_t
@@ -968,7 +1238,7 @@ slc_ingest_core_stats(const struct slc_ingest_core *c)
 const struct slc_ingest_shard_stats *
 slc_ingest_core_shard_stats(const struct slc_ingest_core *c, uint32_t slot)
 {
-	return slot < c->ing->n_slots ? &c->sstats[slot] : NULL;
+	return slot < slc_ingest_n_shards(c->ing) ? &c->sstats[slot] : NULL;
 }
 
 const struct slc_pkt_stats *
@@ -991,7 +1261,7 @@ slc_ingest_shard_stats_sum(struct slc_ingest *ing, uint32_t slot,
 	uint32_t i, d;
 
 	memset(out, 0, sizeof(*out));
-	if (slot >= ing->n_slots)
+	if (slot >= slc_ingest_n_shards(ing))
 		return;
 	for (i = 0; i < ing->cfg.n_cores; i++) {
 		s = &ing->cores[i]->sstats[slot];

@@ -16,7 +16,8 @@
  * Ownership: the engine (struct slc_ingest) is built by the control core and is
  * read-only once slc_ingest_start() returned, except the shard map, which is
  * published as a new version (data cores pick it up at the start of an rx
- * call). A struct slc_ingest_core and everything it holds (pkt context, log
+ * call), and the slots that live resharding appends (control core only; see
+ * "live resharding" below and docs/resharding.md, "Live"). A struct slc_ingest_core and everything it holds (pkt context, log
  * writer, shards it owns, counters) is touched only by the thread that polls
  * that core, with two exceptions: the counters are read (not written) by the
  * telemetry thread, and the rings are shared with exactly one producer each.
@@ -43,6 +44,7 @@
 #define SLC_INGEST_MAX_STREAMS 64
 #define SLC_INGEST_BURST 32
 #define SLC_INGEST_RING_SIZE_DEFAULT 4096
+#define SLC_INGEST_SPARE_SLOTS 64    /* slots for shards opened by live resharding */
 
 /* Why a routed record was dropped; per-shard counters are indexed by these. */
 enum slc_ingest_drop {
@@ -213,5 +215,55 @@ void slc_ingest_core_log_stats(const struct slc_ingest_core *c, struct slc_log_s
 /* Sum of slot's counters over every core into *out. */
 void slc_ingest_shard_stats_sum(struct slc_ingest *ing, uint32_t slot,
 	struct slc_ingest_shard_stats *out);
+
+/* ---- live resharding (control core; docs/resharding.md, "Live") ---- */
+
+/* Requests to one data core, served at its safe point (end of slc_ingest_core_poll). */
+enum slc_ingest_req {
+	SLC_INGEST_REQ_OPEN = 1,     /* open the slot on the core's writer */
+	SLC_INGEST_REQ_CLOSE = 2,    /* drain the rings, take the ending counter, sync, close */
+};
+
+/* Stream id of the stream named name, or -ENOENT. */
+int slc_ingest_stream_id(const struct slc_ingest *ing, const char *name);
+
+/* The slot of open (mapped) shard index of stream_id, or -ENOENT. */
+int slc_ingest_slot_find(const struct slc_ingest *ing, uint32_t stream_id, uint32_t index);
+
+/* The data core with the fewest open shards (ties: the lowest index). */
+uint32_t slc_ingest_pick_owner(const struct slc_ingest *ing);
+
+/*
+ * Add a slot for shard `index` of st (a handle of the same stream in which that
+ * shard is OPEN; it must outlive the engine), owned by core `owner`, not yet in
+ * the map: ask the owner to open it (SLC_INGEST_REQ_OPEN), then publish it.
+ * Returns the slot, -EINVAL, -ENOSPC (SLC_INGEST_SPARE_SLOTS used up).
+ */
+int slc_ingest_slot_add(struct slc_ingest *ing, uint32_t stream_id, const struct slc_stream *st,
+	uint32_t index, uint32_t owner);
+
+/*
+ * Publish a new shard-map version without the `retire` slots and with the `add`
+ * slots (opened). *version: the new version; wait for slc_ingest_acked(). 0,
+ * -EINVAL (a slot not mapped / not pending), -ENOMEM.
+ */
+int slc_ingest_publish(struct slc_ingest *ing, const uint32_t *retire, uint32_t n_retire,
+	const uint32_t *add, uint32_t n_add, uint64_t *version);
+
+/* True once every data core has acknowledged `version` (its staged elements flushed). */
+bool slc_ingest_acked(const struct slc_ingest *ing, uint64_t version);
+
+/* Post a request to core; -EBUSY if its previous one is not served yet. */
+int slc_ingest_request(struct slc_ingest *ing, uint32_t core, enum slc_ingest_req op,
+	uint32_t slot);
+
+/*
+ * 1 when core served its last request (*result: 0 or -errno; *value: a closed
+ * slot's ending counter), else 0.
+ */
+int slc_ingest_request_done(struct slc_ingest *ing, uint32_t core, int *result, uint64_t *value);
+
+/* True if slot was closed by SLC_INGEST_REQ_CLOSE. */
+bool slc_ingest_slot_closed(const struct slc_ingest *ing, uint32_t slot);
 
 #endif /* SLC_INGEST_H */

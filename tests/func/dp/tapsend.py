@@ -36,6 +36,9 @@ def main():
     ap.add_argument("--frames", type=int, default=10, help="frames per sender")
     ap.add_argument("--rate", type=float, default=2000, help="datagrams per second, at most")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--no-fragments", action="store_true",
+                    help="no IPv4 raw datagram above the MTU (with several rx queues the "
+                    "kernel puts fragments on another queue than the flow's datagrams)")
     a = ap.parse_args()
     if a.rate <= 0 or a.rate > 5000:
         sys.exit("tapsend: --rate must be in (0, 5000]")
@@ -72,7 +75,7 @@ def main():
         if kind == "raw":
             # IPv4 datagrams of 3000 bytes leave the kernel as fragments; IPv6 ones
             # stay below the MTU (sluiced does not reassemble IPv6)
-            size = rng.choice([0, 10, 100, 1000] + ([] if v6 else [3000]))
+            size = rng.choice([0, 10, 100, 1000] + ([] if v6 or a.no_fragments else [3000]))
             data = b"tap-r%d:%d:" % (i, n) + bytes(rng.choice(b"abcdefgh") for _ in range(size))
             payload = data
             exp.append((a.stream, key, data, md5_hash(key), None, "raw"))

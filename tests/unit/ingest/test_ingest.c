@@ -27,6 +27,7 @@
 
 #include "slc_frame.h"
 #include "slc_ingest.h"
+#include "slc_mem.h"
 
 #define POOL_SIZE 2047u
 
@@ -165,12 +166,13 @@ mk_udp(uint32_t src, uint16_t sport, uint16_t dport, const void *pl, uint16_t le
 	return m;
 }
 
-/* Read shard `index` back into keys[]/datas[] (NUL-terminated copies). */
+/* Read shard `index` of st back into keys[]/datas[] (NUL-terminated copies). */
 static uint32_t
-read_shard(uint32_t index, char (*keys)[64], char (*datas)[4096], uint32_t max)
+read_shard_of(const struct slc_stream *st, uint32_t index, char (*keys)[64],
+	char (*datas)[4096], uint32_t max)
 {
 	struct slc_log_pos pos = { .type = SLC_LOG_POS_TRIM_HORIZON };
-	struct slc_log_reader *r = slc_log_reader_open(g_st, index, &pos);
+	struct slc_log_reader *r = slc_log_reader_open(st, index, &pos);
 	struct slc_record rec;
 	uint32_t n = 0;
 
@@ -186,6 +188,12 @@ read_shard(uint32_t index, char (*keys)[64], char (*datas)[4096], uint32_t max)
 	}
 	slc_log_reader_close(r);
 	return n;
+}
+
+static uint32_t
+read_shard(uint32_t index, char (*keys)[64], char (*datas)[4096], uint32_t max)
+{
+	return read_shard_of(g_st, index, keys, datas, max);
 }
 
 static uint32_t
@@ -408,6 +416,164 @@ test_slc_ingest_core_rx_bad_frame(void)
 	engine_free();
 }
 
+/* Serve core's pending request by polling it; returns its result. */
+static int
+serve(uint32_t core, uint64_t *value)
+{
+	int result = -1000;
+
+	CU_ASSERT(slc_ingest_request_done(g_ing, core, &result, value) == 0);
+	slc_ingest_core_poll(slc_ingest_core_get(g_ing, core), rte_rdtsc());
+	CU_ASSERT_FATAL(slc_ingest_request_done(g_ing, core, &result, value) == 1);
+	return result;
+}
+
+/* rx round j: sender i (0..19) sends "s<i>-<j>" to the raw port, arriving on core i % 2. */
+static void
+rx_round(uint32_t j)
+{
+	struct rte_mbuf *burst[2][SLC_INGEST_BURST];
+	uint32_t nb[2] = { 0, 0 }, i, c, n;
+	char pl[64];
+
+	for (i = 0; i < 20; i++) {
+		c = i % 2;
+		n = (uint32_t)snprintf(pl, sizeof(pl), "s%u-%u", i, j);
+		burst[c][nb[c]++] = mk_udp(0x0a000001 + i, (uint16_t)(1000 + i), 5000, pl,
+			(uint16_t)n, 0);
+	}
+	for (c = 0; c < 2; c++)
+		slc_ingest_core_rx(slc_ingest_core_get(g_ing, c), 0, burst[c], nb[c], rte_rdtsc());
+}
+
+/*
+ * Live split of shard 0 (owner core 0) of a 2-core, 2-shard engine while records
+ * of shard 0 arriving on core 1 sit on the ring to core 0: children opened on the
+ * least loaded cores (0 then 1), map version 2 acknowledged only once both cores
+ * polled, the parent closed after draining, at exactly the records it holds;
+ * records before the switch are in the parent, after it in the children, each
+ * once and in per-sender order; nothing is appended to the closed parent.
+ */
+static void
+test_slc_ingest_publish_split_live(void)
+{
+	uint32_t seen[20] = { 0 }, ch_slot[2], retire = 0, owner[2], i, j, k, n, total = 0;
+	struct slc_stream *view;
+	struct slc_shard_meta *v;
+	slc_u128 mid;
+	uint64_t version = 0, end = 0;
+	int slot;
+
+	engine_make(2, 2, 1024);
+	/* A handle in which the children 2 and 3 of shard 0 are open, as sluiced builds. */
+	view = slc_stream_open(g_dir, "s");
+	CU_ASSERT_FATAL(view != NULL);
+	v = slc_realloc(view->shards, 4 * sizeof(*v));
+	CU_ASSERT_FATAL(v != NULL);
+	view->shards = v;
+	mid = v[0].end_hash / 2;
+	v[2] = v[0];
+	v[2].index = 2;
+	v[2].end_hash = mid - 1;
+	v[2].parent = 0;
+	v[3] = v[2];
+	v[3].index = 3;
+	v[3].start_hash = mid;
+	v[3].end_hash = v[0].end_hash;
+	view->nshards = 4;
+
+	for (j = 0; j < 10; j++) {
+		rx_round(j);
+		/* only core 1 polls: core 1's records for shard 0 wait on the ring */
+		slc_ingest_core_poll(slc_ingest_core_get(g_ing, 1), rte_rdtsc());
+	}
+	CU_ASSERT(!slc_ingest_core_rings_empty(slc_ingest_core_get(g_ing, 0)));
+
+	CU_ASSERT(slc_ingest_stream_id(g_ing, "s") == 0);
+	CU_ASSERT(slc_ingest_stream_id(g_ing, "t") == -ENOENT);
+	CU_ASSERT(slc_ingest_slot_find(g_ing, 0, 0) == 0);
+	for (k = 0; k < 2; k++) {
+		owner[k] = slc_ingest_pick_owner(g_ing);
+		slot = slc_ingest_slot_add(g_ing, 0, view, 2 + k, owner[k]);
+		CU_ASSERT_FATAL(slot == (int)(2 + k));
+		ch_slot[k] = (uint32_t)slot;
+		CU_ASSERT(slc_ingest_request(g_ing, owner[k], SLC_INGEST_REQ_OPEN, ch_slot[k]) == 0);
+		CU_ASSERT(slc_ingest_request(g_ing, owner[k], SLC_INGEST_REQ_OPEN, ch_slot[k]) ==
+			-EBUSY);
+		CU_ASSERT(serve(owner[k], NULL) == 0);
+	}
+	CU_ASSERT(owner[0] == 0 && owner[1] == 1);
+	CU_ASSERT(slc_ingest_n_shards(g_ing) == 4);
+	/* a slot not mapped cannot be retired, a mapped one not added */
+	CU_ASSERT(slc_ingest_publish(g_ing, &ch_slot[0], 1, NULL, 0, &version) == -EINVAL);
+	CU_ASSERT(slc_ingest_publish(g_ing, NULL, 0, &retire, 1, &version) == -EINVAL);
+	CU_ASSERT(slc_ingest_publish(g_ing, &retire, 1, ch_slot, 2, &version) == 0);
+	CU_ASSERT(version == 2);
+	CU_ASSERT(slc_ingest_map_version(g_ing) == 2);
+	CU_ASSERT(!slc_ingest_acked(g_ing, 2));
+	slc_ingest_core_poll(slc_ingest_core_get(g_ing, 1), rte_rdtsc());
+	CU_ASSERT(!slc_ingest_acked(g_ing, 2));
+	for (j = 10; j < 20; j++) {
+		rx_round(j);
+		slc_ingest_core_poll(slc_ingest_core_get(g_ing, 1), rte_rdtsc());
+	}
+	/* core 0 acknowledges at its poll; then the parent closes */
+	slc_ingest_core_poll(slc_ingest_core_get(g_ing, 0), rte_rdtsc());
+	CU_ASSERT(slc_ingest_acked(g_ing, 2));
+	CU_ASSERT(slc_ingest_request(g_ing, 0, SLC_INGEST_REQ_CLOSE, 0) == 0);
+	CU_ASSERT(serve(0, &end) == 0);
+	CU_ASSERT(slc_ingest_slot_closed(g_ing, 0));
+	CU_ASSERT(slc_ingest_slot_find(g_ing, 0, 0) == -ENOENT);
+	CU_ASSERT(slc_ingest_slot_find(g_ing, 0, 3) == 3);
+	CU_ASSERT(slc_ingest_request(g_ing, 0, SLC_INGEST_REQ_CLOSE, 0) == 0);
+	CU_ASSERT(serve(0, NULL) == -EINVAL);       /* already closed */
+	for (j = 20; j < 25; j++)
+		rx_round(j);
+	engine_drain();
+
+	/* the parent: exactly `end` records, all from rounds before the switch */
+	n = read_shard(0, g_keys, g_datas, 2048);
+	CU_ASSERT(n == end);
+	CU_ASSERT(n > 0);
+	for (i = 0; i < n; i++) {
+		unsigned a, b;
+
+		CU_ASSERT_FATAL(sscanf(g_datas[i], "s%u-%u", &a, &b) == 2 && a < 20);
+		CU_ASSERT(b < 10);
+		CU_ASSERT(b == seen[a]);
+		seen[a] = b + 1;
+		total++;
+	}
+	/* the children: the rest of those senders, in order, after the parent's */
+	for (k = 2; k < 4; k++) {
+		n = read_shard_of(view, k, g_keys, g_datas, 2048);
+		for (i = 0; i < n; i++) {
+			unsigned a, b;
+
+			CU_ASSERT_FATAL(sscanf(g_datas[i], "s%u-%u", &a, &b) == 2 && a < 20);
+			CU_ASSERT(b == seen[a]);
+			CU_ASSERT(b >= 10);
+			seen[a] = b + 1;
+			total++;
+		}
+	}
+	n = read_shard(1, g_keys, g_datas, 2048);
+	for (i = 0; i < n; i++) {
+		unsigned a, b;
+
+		CU_ASSERT_FATAL(sscanf(g_datas[i], "s%u-%u", &a, &b) == 2 && a < 20);
+		CU_ASSERT(b == seen[a]);
+		seen[a] = b + 1;
+		total++;
+	}
+	CU_ASSERT(total == 20 * 25);
+	for (i = 0; i < 20; i++)
+		CU_ASSERT(seen[i] == 25);
+	CU_ASSERT(slc_ingest_core_shard_stats(slc_ingest_core_get(g_ing, 0), 0)->next_seq == end);
+	engine_free();
+	slc_stream_close(view);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -438,6 +604,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "test_slc_ingest_core_rx_chain_handover",
 		test_slc_ingest_core_rx_chain_handover);
 	CU_add_test(s, "test_slc_ingest_core_rx_bad_frame", test_slc_ingest_core_rx_bad_frame);
+	CU_add_test(s, "test_slc_ingest_publish_split_live", test_slc_ingest_publish_split_live);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
