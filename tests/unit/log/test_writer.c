@@ -94,6 +94,23 @@ durable_cb(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
 	}
 }
 
+/* A fresh directory, a stream of n shards (no compression, 1000-byte records) and a
+ * writer with cfg_small() reporting to durable_cb; the callback log is reset. */
+static struct slc_log_writer *
+writer_make(const char *name, uint32_t n, enum slc_durability dur, struct slc_stream **st)
+{
+	struct slc_log_writer *w;
+	struct slc_log_cfg cfg;
+
+	dir_make();
+	*st = stream_make(name, n, SLC_COMPRESSION_NONE, dur, 1000);
+	cfg_small(&cfg);
+	g_ncb = 0;
+	w = slc_log_writer_create(&cfg, durable_cb, g_cb);
+	CU_ASSERT_FATAL(w != NULL);
+	return w;
+}
+
 /* Deterministic record i of shard s. */
 static uint32_t
 rec_len(uint32_t s, uint64_t i)
@@ -315,18 +332,12 @@ test_slc_log_append_decode_shards(void)
 	struct slc_log_shard *sh[3];
 	struct slc_log_writer *w;
 	struct slc_log_stats stats;
-	struct slc_log_cfg cfg;
 	struct slc_stream *st;
 	struct decoded *d = malloc(sizeof(*d));
 	uint64_t last[3] = { 0 };
 	uint32_t s, i;
 
-	dir_make();
-	st = stream_make("multi", 3, SLC_COMPRESSION_NONE, SLC_DURABILITY_DIRECT, 1000);
-	cfg_small(&cfg);
-	g_ncb = 0;
-	w = slc_log_writer_create(&cfg, durable_cb, g_cb);
-	CU_ASSERT_FATAL(w != NULL);
+	w = writer_make("multi", 3, SLC_DURABILITY_DIRECT, &st);
 	for (s = 0; s < 3; s++) {
 		sh[s] = slc_log_shard_open(w, st, s);
 		CU_ASSERT_FATAL(sh[s] != NULL);
@@ -369,16 +380,10 @@ test_slc_log_poll_callbacks_exact(void)
 {
 	struct slc_log_shard *a, *b;
 	struct slc_log_writer *w;
-	struct slc_log_cfg cfg;
 	struct slc_stream *st;
 	uint32_t i;
 
-	dir_make();
-	st = stream_make("cb", 2, SLC_COMPRESSION_NONE, SLC_DURABILITY_DIRECT, 1000);
-	cfg_small(&cfg);
-	g_ncb = 0;
-	w = slc_log_writer_create(&cfg, durable_cb, g_cb);
-	CU_ASSERT_FATAL(w != NULL);
+	w = writer_make("cb", 2, SLC_DURABILITY_DIRECT, &st);
 	a = slc_log_shard_open(w, st, 0);
 	b = slc_log_shard_open(w, st, 1);
 	CU_ASSERT_FATAL(a != NULL && b != NULL);
@@ -412,17 +417,11 @@ test_shard_advance_out_of_order(void)
 	struct slc_log_shard *sh;
 	struct slc_log_writer *w;
 	struct slc_store_cqe c;
-	struct slc_log_cfg cfg;
 	struct slc_stream *st;
 	struct wreq *e1, *e2;
 	uint32_t i;
 
-	dir_make();
-	st = stream_make("order", 1, SLC_COMPRESSION_NONE, SLC_DURABILITY_DIRECT, 1000);
-	cfg_small(&cfg);
-	g_ncb = 0;
-	w = slc_log_writer_create(&cfg, durable_cb, g_cb);
-	CU_ASSERT_FATAL(w != NULL);
+	w = writer_make("order", 1, SLC_DURABILITY_DIRECT, &st);
 	sh = slc_log_shard_open(w, st, 0);
 	CU_ASSERT_FATAL(sh != NULL);
 	/* Two requests described but never handed to the ring: we play the kernel. */
@@ -513,17 +512,11 @@ test_fsync_pass_group_commit(void)
 	struct slc_log_writer *w;
 	struct slc_log_stats stats;
 	struct slc_store_cqe c;
-	struct slc_log_cfg cfg;
 	struct slc_stream *st;
 	struct wreq *e1, *e2;
 	uint32_t i;
 
-	dir_make();
-	st = stream_make("group", 1, SLC_COMPRESSION_NONE, SLC_DURABILITY_FSYNC, 1000);
-	cfg_small(&cfg);
-	g_ncb = 0;
-	w = slc_log_writer_create(&cfg, durable_cb, g_cb);
-	CU_ASSERT_FATAL(w != NULL);
+	w = writer_make("group", 1, SLC_DURABILITY_FSYNC, &st);
 	sh = slc_log_shard_open(w, st, 0);
 	CU_ASSERT_FATAL(sh != NULL);
 	for (i = 0; i < 2; i++)
@@ -838,17 +831,11 @@ test_slc_log_sync_fsync_mode(void)
 	struct slc_log_shard *sh;
 	struct slc_log_writer *w;
 	struct slc_log_stats stats;
-	struct slc_log_cfg cfg;
 	struct slc_stream *st;
 	struct decoded *d = malloc(sizeof(*d));
 	uint32_t i;
 
-	dir_make();
-	st = stream_make("fs", 1, SLC_COMPRESSION_NONE, SLC_DURABILITY_FSYNC, 1000);
-	cfg_small(&cfg);
-	g_ncb = 0;
-	w = slc_log_writer_create(&cfg, durable_cb, g_cb);
-	CU_ASSERT_FATAL(w != NULL);
+	w = writer_make("fs", 1, SLC_DURABILITY_FSYNC, &st);
 	sh = slc_log_shard_open(w, st, 0);
 	CU_ASSERT_FATAL(sh != NULL);
 	for (i = 0; i < 300; i++)
