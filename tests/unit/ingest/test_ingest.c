@@ -9,7 +9,6 @@
  * fit, counted ring_full; and that every mbuf is back in the pool afterwards.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "slc_frame.h"
 #include "slc_ingest.h"
 #include "slc_mem.h"
+#include "../slc_test.h"
 
 #define POOL_SIZE 2047u
 
@@ -36,12 +36,6 @@ static struct rte_mempool *g_pool;
 static struct slc_stream *g_st;
 static struct slc_ingest *g_ing;
 static struct slc_pkt_cfg g_pcfg;
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 /* An engine of n cores on a new stream of nshards; udp 5000 raw, 5001 framed. */
 static void
@@ -104,7 +98,7 @@ engine_free(void)
 	g_ing = NULL;
 	slc_stream_close(g_st);
 	g_st = NULL;
-	nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	slc_test_rm_rf(g_dir);
 	/* Pool cache size is 0, so the count is exact: every mbuf must be back. */
 	CU_ASSERT(rte_mempool_avail_count(g_pool) == POOL_SIZE);
 }

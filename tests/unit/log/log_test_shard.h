@@ -29,6 +29,7 @@
 #include "slc_mem.h"
 #include "slc_stream.h"
 #include "log_priv.h"
+#include "../slc_test.h"
 
 #define TS_MAX_RECS 20000
 #define TS_MAX_BLKS 2000
@@ -79,16 +80,6 @@ static inline uint32_t
 ts_default_dlen(uint64_t k)
 {
 	return 10 + (uint32_t)(k % 7) * 10;
-}
-
-static void
-ts_rm_rf(const char *path)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", path);
 }
 
 /* A fresh stream of TS_NSHARDS shards under /var/tmp; the writer writes `shard`. */
@@ -153,7 +144,7 @@ static void
 ts_free(struct ts *s)
 {
 	ts_close_seg(s);
-	ts_rm_rf(s->root);
+	slc_test_rm_rf(s->root);
 	slc_block_zctx_free(s->z);
 	free(s->buf);
 	free(s);

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,16 +21,11 @@
 #include <CUnit/Basic.h>
 
 #include "../../../lib/log/log_writer.c"
+#include "../slc_test.h"
 
 /* ---- fixtures ---- */
 
 static char g_dir[256];
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static void
 dir_make(void)
@@ -43,7 +37,7 @@ dir_make(void)
 static void
 dir_remove(void)
 {
-	nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	slc_test_rm_rf(g_dir);
 }
 
 static struct slc_stream *

@@ -10,7 +10,6 @@
  * to retention is the test's, never the machine's.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "slc_retention.h"
 #include "slc_store.h"
 #include "slc_stream.h"
+#include "../slc_test.h"
 
 #define T0 1700000000000LL       /* arrival of record 0 of shard 0 */
 #define STEP 10                  /* ms between records of a shard */
@@ -33,15 +33,6 @@
 #define MAXSEG 64
 
 static char g_dir[256];
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 dir_make(void)
@@ -53,7 +44,7 @@ dir_make(void)
 static void
 dir_remove(void)
 {
-	nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	slc_test_rm_rf(g_dir);
 }
 
 static void

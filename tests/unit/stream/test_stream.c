@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "slc_hashkey.h"
 #include "slc_mem.h"
 #include "slc_stream.h"
+#include "../slc_test.h"
 
 static char tmpdir[64];
 static FILE *log_file;
@@ -31,12 +31,6 @@ static FILE *log_file;
 /* ------------------------------------------------------------------ */
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static void
 make_tmpdir(void)
@@ -48,7 +42,7 @@ make_tmpdir(void)
 static void
 remove_tmpdir(void)
 {
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	slc_test_rm_rf(tmpdir);
 }
 
 static char *
