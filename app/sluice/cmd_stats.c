@@ -31,7 +31,6 @@
 #include "sluice.h"
 
 #define CMD "stats"
-#define STATS_BUF_LEN (256 * 1024)   /* DPDK caps an answer at 16 KiB; room to spare */
 #define STATS_MAX_PAGES 1024         /* 32 shards a page: more than any stream has */
 #define STATS_MAX_CORES 256
 
@@ -62,170 +61,9 @@ sluice_usage_stats(FILE *f)
 		"exit status: 0 success, 1 no sluiced to ask or a bad answer, 2 bad usage.\n");
 }
 
-struct tconn {
-	int fd;
-	const char *path;
-	const char *prefix;      /* NULL if --socket was given */
-	char *buf;
-	bool quiet_gone;         /* watching: a closed connection ends quietly */
-	bool gone;               /* the server closed the connection */
-};
-
-/* ---- socket ---- */
-
-static void
-socket_path(const char *prefix, char *out, size_t len)
-{
-	const char *dir = "/var/run";
-
-	/* As eal_create_runtime_dir() does: root uses /var/run, others XDG or /tmp. */
-	if (geteuid() != 0) {
-		dir = getenv("XDG_RUNTIME_DIR");
-		if (dir == NULL)
-			dir = "/tmp";
-	}
-	snprintf(out, len, "%s/dpdk/%s/dpdk_telemetry.v2", dir, prefix);
-}
-
-static int
-no_sluiced(const struct tconn *c, const char *why)
-{
-	if (c->prefix != NULL)
-		return sluice_fail(CMD, "no running sluiced with file prefix %s (%s at %s): start "
-			"sluiced or pass --file-prefix", c->prefix, why, c->path);
-	return sluice_fail(CMD, "no running sluiced at %s (%s): start sluiced or pass the "
-		"socket of a running one", c->path, why);
-}
-
-/* Receive one packet into c->buf (NUL-terminated). Returns its length or -1 (errno). */
-static ssize_t
-recv_packet(struct tconn *c)
-{
-	ssize_t n;
-
-	do {
-		n = recv(c->fd, c->buf, STATS_BUF_LEN - 1, MSG_TRUNC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	if (n == 0) {
-		errno = ECONNRESET;
-		return -1;
-	}
-	if (n >= STATS_BUF_LEN - 1) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	c->buf[n] = '\0';
-	return n;
-}
-
-/* Connect and read the server's info packet. 0 or 1 (message printed). */
-static int
-tconn_open(struct tconn *c)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	json_error_t jerr;
-	json_t *info;
-
-	if (strlen(c->path) >= sizeof(sun.sun_path))
-		return sluice_fail(CMD, "socket path %s is longer than %zu bytes", c->path,
-			sizeof(sun.sun_path) - 1);
-	strcpy(sun.sun_path, c->path);
-	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		return sluice_fail(CMD, "cannot create a unix socket: %s", strerror(errno));
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		int err = errno;
-
-		close(c->fd);
-		c->fd = -1;
-		if (err == ENOENT)
-			return no_sluiced(c, "no socket");
-		if (err == ECONNREFUSED)
-			return no_sluiced(c, "the socket refuses connections: the process that "
-				"made it has exited");
-		if (err == EPROTOTYPE)
-			return sluice_fail(CMD, "%s is not a DPDK telemetry v2 socket (not "
-				"SOCK_SEQPACKET)", c->path);
-		return sluice_fail(CMD, "cannot connect to %s: %s", c->path, strerror(err));
-	}
-	if (recv_packet(c) < 0)
-		return sluice_fail(CMD, "%s: no greeting from the telemetry server: %s", c->path,
-			strerror(errno));
-	info = json_loads(c->buf, 0, &jerr);
-	if (info == NULL || !json_is_object(info)) {
-		json_decref(info);
-		return sluice_fail(CMD, "%s: the greeting is not a JSON object (is this a DPDK "
-			"telemetry socket?)", c->path);
-	}
-	json_decref(info);
-	return SLUICE_EXIT_OK;
-}
-
-static void
-tconn_close(struct tconn *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
-/*
- * Send one request and return the value under its command key (a new
- * reference), or NULL with a message printed. A "null" value (command unknown
- * to the server) is reported as a process that is not sluiced.
- */
-static json_t *
-tconn_ask(struct tconn *c, const char *req, const char *key)
-{
-	json_error_t jerr;
-	json_t *root, *v;
-	ssize_t n;
-
-	do {
-		n = send(c->fd, req, strlen(req), MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		c->gone = errno == EPIPE || errno == ECONNRESET;
-		if (!(c->gone && c->quiet_gone))
-			sluice_fail(CMD, "%s: cannot send '%s': %s", c->path, req, strerror(errno));
-		return NULL;
-	}
-	if (recv_packet(c) < 0) {
-		c->gone = errno == ECONNRESET;
-		if (c->gone && c->quiet_gone)
-			return NULL;
-		sluice_fail(CMD, "%s: no answer to '%s': %s", c->path, req,
-			errno == ECONNRESET ? "sluiced closed the connection" : strerror(errno));
-		return NULL;
-	}
-	root = json_loads(c->buf, 0, &jerr);
-	if (root == NULL) {
-		sluice_fail(CMD, "%s: the answer to '%s' is not JSON (%s at byte %d)", c->path, req,
-			jerr.text, jerr.position);
-		return NULL;
-	}
-	v = json_object_get(root, key);
-	if (v == NULL || json_is_null(v)) {
-		json_decref(root);
-		sluice_fail(CMD, "%s: the process does not answer '%s': it is a DPDK process but "
-			"not sluiced", c->path, key);
-		return NULL;
-	}
-	if (!json_is_object(v)) {
-		json_decref(root);
-		sluice_fail(CMD, "%s: the answer to '%s' is not a JSON object", c->path, req);
-		return NULL;
-	}
-	json_incref(v);
-	json_decref(root);
-	return v;
-}
-
 /* All pages of /sluice/shards merged into one object (without "next"). */
 static json_t *
-ask_shards(struct tconn *c)
+ask_shards(struct sluice_tconn *c)
 {
 	char req[512];
 	json_t *all, *page, *v;
@@ -235,7 +73,7 @@ ask_shards(struct tconn *c)
 	all = json_object();
 	snprintf(req, sizeof(req), "/sluice/shards");
 	for (;;) {
-		page = tconn_ask(c, req, "/sluice/shards");
+		page = sluice_tconn_ask(c, req, "/sluice/shards");
 		if (page == NULL) {
 			json_decref(all);
 			return NULL;
@@ -470,12 +308,12 @@ print_tables(const json_t *st, json_t *sh)
 
 /* One sample: ask both commands and print. 0 or 1. */
 static int
-sample(struct tconn *c, bool json)
+sample(struct sluice_tconn *c, bool json)
 {
 	json_t *st, *sh, *both;
 	int rc = SLUICE_EXIT_OK;
 
-	st = tconn_ask(c, "/sluice/stats", "/sluice/stats");
+	st = sluice_tconn_ask(c, "/sluice/stats", "/sluice/stats");
 	if (st == NULL)
 		return SLUICE_EXIT_FAIL;
 	/* Between the end of ingest and exit, sluiced answers only {"state": "stopped"}. */
@@ -533,7 +371,7 @@ sluice_cmd_stats(int argc, char **argv)
 	};
 	const char *prefix = NULL, *sock = NULL, *watch_s = NULL;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 256];
-	struct tconn c = { .fd = -1 };
+	struct sluice_tconn c = { .cmd = CMD, .fd = -1 };
 	uint64_t watch = 0;
 	bool json = false;
 	int ch, rc, n = 0;
@@ -575,16 +413,16 @@ sluice_cmd_stats(int argc, char **argv)
 	if (sock == NULL) {
 		if (prefix == NULL)
 			prefix = "rte";
-		socket_path(prefix, path, sizeof(path));
+		sluice_tconn_path(prefix, path, sizeof(path));
 		c.prefix = prefix;
 	} else {
 		snprintf(path, sizeof(path), "%s", sock);
 	}
 	c.path = path;
-	c.buf = malloc(STATS_BUF_LEN);
+	c.buf = malloc(SLUICE_TCONN_BUF_LEN);
 	if (c.buf == NULL)
 		return sluice_fail(CMD, "out of memory");
-	rc = tconn_open(&c);
+	rc = sluice_tconn_open(&c);
 	if (rc != 0)
 		goto out;
 	for (;;) {
@@ -612,7 +450,7 @@ sluice_cmd_stats(int argc, char **argv)
 		}
 	}
 out:
-	tconn_close(&c);
+	sluice_tconn_close(&c);
 	free(c.buf);
 	return rc;
 }

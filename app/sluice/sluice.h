@@ -11,6 +11,8 @@
 #define SLUICE_H
 
 #include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -120,7 +122,27 @@ int sluice_reshard_shard_arg(const char *cmd, const char *opt, const char *val,
 int sluice_reshard_live(const char *cmd, const char *data_dir, const struct slc_stream *st,
 	const char *req, json_t **ans);
 
-/* One request on a DPDK telemetry socket (telemetry_client.c): the value under key, or NULL. */
+/* A connection to a DPDK telemetry socket (app/sluice/telemetry_client.c). */
+#define SLUICE_TCONN_BUF_LEN (256 * 1024)   /* DPDK caps an answer at 16 KiB */
+struct sluice_tconn {
+	const char *cmd;         /* names the subcommand in messages */
+	int fd;                  /* -1 until open */
+	const char *path;
+	const char *prefix;      /* EAL file prefix, NULL if a socket path was given */
+	char *buf;               /* SLUICE_TCONN_BUF_LEN bytes, the caller's */
+	bool quiet_gone;         /* watching: a closed connection ends quietly */
+	bool gone;               /* the server closed the connection */
+};
+
+/* The telemetry socket of the DPDK process with this file prefix. */
+void sluice_tconn_path(const char *prefix, char *out, size_t len);
+/* Connect and read the greeting. 0 or 1 (message printed). */
+int sluice_tconn_open(struct sluice_tconn *c);
+void sluice_tconn_close(struct sluice_tconn *c);
+/* One request; the value under key (a new reference) or NULL (message printed). */
+json_t *sluice_tconn_ask(struct sluice_tconn *c, const char *req, const char *key);
+
+/* Connect, ask once, close: the value under key, or NULL (message printed). */
 json_t *sluice_telemetry_ask(const char *cmd, const char *path, const char *req, const char *key);
 
 #endif /* SLUICE_H */
