@@ -35,6 +35,8 @@ enum opt_id {
 	O_STATS_INTERVAL_MS,
 	O_RETENTION_INTERVAL_S,
 	O_DISK_FLOOR,
+	O_RETA_STEER_MS,
+	O_AUTOSCALE,
 	O_HELP,
 	O_MAX,
 };
@@ -56,6 +58,8 @@ static const struct option longopts[] = {
 	{ "stats-interval-ms", required_argument, NULL, O_STATS_INTERVAL_MS },
 	{ "retention-interval-s", required_argument, NULL, O_RETENTION_INTERVAL_S },
 	{ "disk-floor", required_argument, NULL, O_DISK_FLOOR },
+	{ "reta-steer-ms", required_argument, NULL, O_RETA_STEER_MS },
+	{ "autoscale", required_argument, NULL, O_AUTOSCALE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -89,7 +93,15 @@ usage(FILE *f)
 "  --retention-interval-s N   delete expired segments every N s (default 60; 0: never)\n"
 "  --disk-floor BYTES|N%%      below this much free space (K/M/G/T suffixes, or percent\n"
 "                             of the file system) delete the oldest segments and raise\n"
-"                             the disk alarm (default: no floor)\n");
+"                             the disk alarm (default: no floor)\n"
+"  --reta-steer-ms N          every N ms, point each RSS redirection-table entry at\n"
+"                             the data core owning most of its records (default\n"
+"                             1000; 0: keep the round-robin table)\n"
+"  --autoscale STREAM:KEY=VALUE,...\n"
+"                             split hot and merge cold shards of STREAM by\n"
+"                             themselves; keys split-rps, split-bps, merge-rps,\n"
+"                             merge-bps, min-shards, max-shards, window-s,\n"
+"                             cooldown-s (docs/autoscale.md; repeatable)\n");
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -335,6 +347,28 @@ apply(struct sluiced_cfg *cfg, int id, const char *name, const char *v, const ch
 			return -1;
 		}
 		return 0;
+	case O_RETA_STEER_MS:
+		if (parse_u32(v, 0, 3600000, &cfg->reta_steer_ms) != 0) {
+			msg(where, "--reta-steer-ms '%s' is not valid: use 0 (off) to 3600000", v);
+			return -1;
+		}
+		return 0;
+	case O_AUTOSCALE: {
+		char e[400];
+
+		if (cfg->n_autoscale == SLUICED_MAX_STREAMS) {
+			msg(where, "more than %d --autoscale options (at '%s')", SLUICED_MAX_STREAMS,
+				v);
+			return -1;
+		}
+		if (sluiced_autoscale_parse(v, &cfg->autoscale[cfg->n_autoscale], e,
+				sizeof(e)) != 0) {
+			msg(where, "--autoscale '%s' is not valid: %s", v, e);
+			return -1;
+		}
+		cfg->n_autoscale++;
+		return 0;
+	}
 	case O_DISK_FLOOR:
 		if (slc_retention_floor_parse(v, &cfg->disk_floor) != 0) {
 			msg(where, "--disk-floor '%s' is not valid: use bytes (e.g. 2G, 512M, "
@@ -355,6 +389,7 @@ cfg_init(struct sluiced_cfg *cfg)
 	cfg->linger_us = -1;
 	cfg->ring_size = SLC_INGEST_RING_SIZE_DEFAULT;
 	cfg->retention_interval_s = 60;
+	cfg->reta_steer_ms = 1000;
 }
 
 static char *

@@ -155,6 +155,7 @@ data_core_main(void *arg)
 				__atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
 			}
 			sluiced_reshard_tick();
+			sluiced_autoscale_tick(mono_ms());
 			if (stats_interval_tsc != 0 && now - last_stats >= stats_interval_tsc) {
 				last_stats = now;
 				print_stats_line(&state);
@@ -527,6 +528,20 @@ main(int argc, char **argv)
 		state.n_ports++;
 	}
 
+	/* RSS steering learns flows over the largest RETA (smaller ones fold onto it). */
+	if (cfg.reta_steer_ms > 0 && n_lcores > 1) {
+		uint32_t reta = 0;
+
+		for (i = 0; i < state.n_ports; i++)
+			if (state.ports[i].reta_size > reta)
+				reta = state.ports[i].reta_size;
+		if (reta > SLC_INGEST_RETA_MAX || (reta & (reta - 1)) != 0) {
+			fprintf(stderr, "sluiced: warning: a RETA of %u entries is not steered "
+				"(at most %d, a power of two)\n", reta, SLC_INGEST_RETA_MAX);
+			reta = 0;
+		}
+		slc_ingest_set_reta_size(state.ing, reta);
+	}
 	ret = slc_ingest_start(state.ing);
 	if (ret != 0) {
 		fprintf(stderr, "sluiced: %s%s\n", slc_ingest_errmsg(state.ing),
@@ -582,6 +597,10 @@ main(int argc, char **argv)
 			sluiced_runfile_write(cfg.data_dir) != 0)
 		fprintf(stderr, "sluiced: warning: cannot write %s/sluiced.run: live resharding "
 			"from the tools is not available\n", cfg.data_dir);
+	if (sluiced_autoscale_start(&cfg, state.ing) != 0)
+		goto out_ports;
+	if (sluiced_steer_start(&cfg, &state) != 0)
+		fprintf(stderr, "sluiced: warning: RSS steering does not run (see above)\n");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -605,6 +624,8 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 			sluiced_retention_tick(mono_ms());
 			sluiced_reshard_tick();
+			sluiced_autoscale_tick(mono_ms());
+			sluiced_steer_tick(mono_ms());
 			if (cfg.stats_interval_ms > 0 && mono_ms() - last >= cfg.stats_interval_ms) {
 				last = mono_ms();
 				print_stats_line(&state);
@@ -634,6 +655,8 @@ out_ports:
 	(void)ports_up;
 out_ingest:
 	sluiced_retention_stop();
+	sluiced_steer_stop();
+	sluiced_autoscale_stop();
 	sluiced_telemetry_detach();
 	slc_ingest_free(state.ing);
 	for (i = 0; i < state.n_ports; i++)

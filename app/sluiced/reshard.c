@@ -584,6 +584,20 @@ fail_view:
 	r->ok = 0;
 }
 
+void
+sluiced_reshard_run(const struct sluiced_reshard_req *q, struct sluiced_reshard_res *r)
+{
+	if (RS.ing == NULL) {
+		memset(r, 0, sizeof(*r));
+		res_err(r, "%s", "live resharding is not set up");
+	} else {
+		reshard_run(q, r);
+	}
+	if (!r->ok)
+		fprintf(stderr, "sluiced: stream %s: %s refused or failed: %s\n", q->stream,
+			q->op == SLUICED_RESHARD_SPLIT ? "split" : "merge", r->error);
+}
+
 int
 sluiced_reshard_setup(const char *data_dir, struct slc_ingest *ing, struct slc_ingest_core *self)
 {
@@ -607,10 +621,7 @@ sluiced_reshard_tick(void)
 	q = mb_req;
 	mb_state = 2;
 	pthread_mutex_unlock(&mb_lock);
-	reshard_run(&q, &r);
-	if (!r.ok)
-		fprintf(stderr, "sluiced: stream %s: %s refused or failed: %s\n", q.stream,
-			q.op == SLUICED_RESHARD_SPLIT ? "split" : "merge", r.error);
+	sluiced_reshard_run(&q, &r);
 	pthread_mutex_lock(&mb_lock);
 	mb_res = r;
 	if (mb_abandoned) {

@@ -33,6 +33,19 @@ struct sluiced_udp_spec {
 	char stream[SLC_STREAM_NAME_MAX + 1];    /* "" = the first stream */
 };
 
+/* --autoscale STREAM:key=value,... (autoscale.c, docs/autoscale.md). */
+struct sluiced_autoscale_spec {
+	char stream[SLC_STREAM_NAME_MAX + 1];
+	uint64_t split_rps;          /* split a shard above this many records/s (0: off) */
+	uint64_t split_bps;          /* ... or above this many key+data bytes/s (0: off) */
+	uint64_t merge_rps;          /* merge two adjacent shards both below (0: off) */
+	uint64_t merge_bps;
+	uint32_t min_shards;         /* open shards never fewer / more than these */
+	uint32_t max_shards;
+	uint32_t window_s;           /* a condition must hold this long before acting */
+	uint32_t cooldown_s;         /* no decision on the stream for this long after one */
+};
+
 struct sluiced_cfg {
 	char *data_dir;
 	struct sluiced_stream_spec streams[SLUICED_MAX_STREAMS];
@@ -52,6 +65,9 @@ struct sluiced_cfg {
 	uint32_t stats_interval_ms; /* 0: no periodic line */
 	uint32_t retention_interval_s;  /* retention pass period; 0: off (default 60) */
 	struct slc_retention_floor disk_floor;  /* --disk-floor; zero: no guard */
+	struct sluiced_autoscale_spec autoscale[SLUICED_MAX_STREAMS];
+	uint32_t n_autoscale;
+	uint32_t reta_steer_ms;      /* --reta-steer-ms: RSS steering period; 0: off (default 1000) */
 	char *config_file;
 };
 
@@ -165,6 +181,42 @@ int sluiced_reshard_submit(const struct sluiced_reshard_req *q, struct sluiced_r
 	uint32_t timeout_ms);
 /* After the engine is freed: close the stream handles the children's writers used. */
 void sluiced_reshard_free(void);
+
+/*
+ * Run a reshard now on the control core (autoscale.c): what sluiced_reshard_tick()
+ * does with a posted request, without the mailbox. Prints the outcome.
+ */
+void sluiced_reshard_run(const struct sluiced_reshard_req *q, struct sluiced_reshard_res *r);
+
+/* ---- automatic scaling on the control core (autoscale.c, docs/autoscale.md) ---- */
+
+/*
+ * Parse one --autoscale value "STREAM:key=value,..." (keys: split-rps, split-bps,
+ * merge-rps, merge-bps, min-shards, max-shards, window-s, cooldown-s) with the
+ * defaults for keys not given. 0, or -1 with what is wrong in err.
+ */
+int sluiced_autoscale_parse(const char *v, struct sluiced_autoscale_spec *out, char *err,
+	size_t errlen);
+
+/*
+ * After sluiced_reshard_setup(). Prints each stream's policy; a policy for a
+ * stream sluiced does not ingest is an error (printed). 0 or -errno.
+ */
+int sluiced_autoscale_start(const struct sluiced_cfg *cfg, struct slc_ingest *ing);
+/* Control loop (every ~10 ms): sample rates once a second, decide, act. */
+void sluiced_autoscale_tick(uint64_t now_ms);
+void sluiced_autoscale_stop(void);
+
+/* ---- RSS steering on the control core (steer.c, docs/dataplane.md "RSS steering") ---- */
+
+/*
+ * After the engine started, with every port up (s->ports). Does nothing (0) when
+ * --reta-steer-ms is 0, there is one data core, or no port has a programmed RETA.
+ */
+int sluiced_steer_start(const struct sluiced_cfg *cfg, struct sluiced_state *s);
+/* Control loop: every --reta-steer-ms, move RETA buckets to the cores owning their records. */
+void sluiced_steer_tick(uint64_t now_ms);
+void sluiced_steer_stop(void);
 
 /* <data-dir>/sluiced.run: "pid N", "file_prefix P", "socket PATH" lines. */
 int sluiced_runfile_write(const char *data_dir);

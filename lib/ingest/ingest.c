@@ -107,6 +107,7 @@ struct map_ent {
 	slc_u128 end;
 	uint32_t slot;
 	uint32_t owner;
+	uint32_t shift;         /* histogram bucket = (h - start) >> shift */
 };
 
 /* A shard map version: per stream, its open shards sorted by start hash. */
@@ -157,6 +158,12 @@ struct slc_ingest_core {
 	uint8_t keybuf[SLC_PKEY_MAX + 64];
 	struct rawkey *rawkeys;                  /* [RAWKEY_CACHE] */
 	int64_t now_ms;
+	uint32_t cur_bucket;                     /* RSS bucket of the frame being routed,
+	                                          * UINT32_MAX: none */
+
+	/* owner: this core; read by the control core */
+	uint64_t (*hist)[2][SLC_INGEST_HIST_BUCKETS]; /* [slot][records, bytes][bucket] */
+	uint64_t *flows;                         /* [bucket * n_cores + owner] */
 
 	/* mailbox and acknowledged map version (shared with the control core) */
 	struct core_req req __rte_cache_aligned;
@@ -224,7 +231,9 @@ slc_ingest_create(const struct slc_ingest_cfg *cfg, const struct slc_pkt_cfg *pk
 	struct slc_ingest *ing;
 
 	if (cfg == NULL || pkt == NULL || cfg->n_cores < 1 || cfg->n_cores > SLC_INGEST_MAX_CORES ||
-			cfg->ring_size < 2 || (cfg->ring_size & (cfg->ring_size - 1)) != 0) {
+			cfg->ring_size < 2 || (cfg->ring_size & (cfg->ring_size - 1)) != 0 ||
+			cfg->reta_size > SLC_INGEST_RETA_MAX ||
+			(cfg->reta_size & (cfg->reta_size - 1)) != 0) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -329,8 +338,14 @@ core_create(struct slc_ingest *ing, uint32_t index)
 	c->owned = slc_calloc(ing->cap_slots, sizeof(*c->owned));
 	c->sstats = aligned_alloc(RTE_CACHE_LINE_SIZE,
 		SLC_ALIGN_UP(ing->cap_slots * sizeof(*c->sstats), (size_t)RTE_CACHE_LINE_SIZE));
+	c->hist = slc_calloc(ing->cap_slots, sizeof(*c->hist));
+	if (ing->cfg.reta_size > 0)
+		c->flows = slc_calloc((size_t)ing->cfg.reta_size * ing->cfg.n_cores,
+			sizeof(*c->flows));
+	c->cur_bucket = UINT32_MAX;
 	if (c->scratch == NULL || c->shard == NULL || c->start_seq == NULL || c->owned == NULL ||
-			c->sstats == NULL || c->rawkeys == NULL)
+			c->sstats == NULL || c->rawkeys == NULL || c->hist == NULL ||
+			(ing->cfg.reta_size > 0 && c->flows == NULL))
 		goto fail;
 	memset(c->sstats, 0, ing->cap_slots * sizeof(*c->sstats));
 	for (i = 0; i < ing->cfg.n_cores; i++) {
@@ -369,6 +384,8 @@ fail:
 	slc_free(c->shard);
 	slc_free(c->scratch);
 	slc_free(c->rawkeys);
+	slc_free(c->hist);
+	slc_free(c->flows);
 	free(c);
 	return NULL;
 }
@@ -396,7 +413,23 @@ core_free(struct slc_ingest_core *c)
 	slc_free(c->shard);
 	slc_free(c->scratch);
 	slc_free(c->rawkeys);
+	slc_free(c->hist);
+	slc_free(c->flows);
 	free(c);
+}
+
+/* Smallest shift that puts (end - start) >> shift below SLC_INGEST_HIST_BUCKETS. */
+static uint32_t
+hist_shift(slc_u128 start, slc_u128 end)
+{
+	slc_u128 w = end - start;
+	uint32_t bits = 0;
+
+	while (w != 0) {
+		w >>= 1;
+		bits++;
+	}
+	return bits > 6 ? bits - 6 : 0;
 }
 
 static struct shard_map *
@@ -423,7 +456,8 @@ map_build(struct slc_ingest *ing, uint64_t version)
 	for (i = 0; i < ing->n_slots; i++) {
 		const struct slc_ingest_shard_info *si = &ing->slots[i];
 		const struct slc_shard_meta *sm = &si->stream->shards[si->index];
-		struct map_ent e = { sm->start_hash, sm->end_hash, i, si->owner };
+		struct map_ent e = { sm->start_hash, sm->end_hash, i, si->owner,
+			hist_shift(sm->start_hash, sm->end_hash) };
 
 		if (ing->slot_state[i] != SLOT_MAPPED)
 			continue;
@@ -716,6 +750,15 @@ route(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 	bool raw = u != NULL;
 
 	ss->records_rx++;
+	{
+		uint64_t (*hb)[SLC_INGEST_HIST_BUCKETS] = c->hist[e->slot];
+		uint32_t b = (uint32_t)((h - e->start) >> e->shift);
+
+		hb[0][b]++;
+		hb[1][b] += r->key_len + r->data_len;
+	}
+	if (c->cur_bucket != UINT32_MAX)
+		c->flows[c->cur_bucket * c->ing->cfg.n_cores + e->owner]++;
 	if (unlikely(r->data_len > c->ing->streams[sid]->settings.max_record)) {
 		ss->drop[SLC_INGEST_D_TOO_BIG]++;
 		return;
@@ -834,8 +877,15 @@ rx_framed(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool dire
 		r.key_len = fr.key_len;
 		r.data = fr.data;
 		r.data_len = fr.data_len;
-		r.has_hash_key = fr.has_hash_key;
-		if (fr.has_hash_key)
+		/*
+		 * The hash key that routes a record is stored with it (its explicit hash
+		 * key): a frame hash key overrides the records' own, so readers (lineage)
+		 * place every record where it was routed.
+		 */
+		r.has_hash_key = fr.has_hash_key || fi.has_hash_key;
+		if (fi.has_hash_key)
+			memcpy(r.hash_key, fi.hash_key, 16);
+		else if (fr.has_hash_key)
 			memcpy(r.hash_key, fr.hash_key, 16);
 		if (fi.has_hash_key)
 			h = fh;
@@ -879,6 +929,8 @@ slc_ingest_core_rx(struct slc_ingest_core *c, uint16_t port, struct rte_mbuf **p
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		ps->rx_packets++;
 		ps->rx_bytes += m->pkt_len;
+		c->cur_bucket = c->flows != NULL && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ?
+			(m->hash.rss & (ing->cfg.reta_size - 1)) : UINT32_MAX;
 		if (slc_pkt_classify(c->pkt, port, m, now_tsc, &u) != SLC_PKT_DATAGRAM)
 			continue;
 		ps->datagrams++;
@@ -1275,4 +1327,64 @@ slc_ingest_shard_stats_sum(struct slc_ingest *ing, uint32_t slot,
 			out->drop[d] += s->drop[d];
 	}
 	out->next_seq = ing->cores[ing->slots[slot].owner]->sstats[slot].next_seq;
+}
+
+/* ---------------------------------------------------------------- observation */
+
+int
+slc_ingest_shard_hist(struct slc_ingest *ing, uint32_t slot, struct slc_ingest_hist *out)
+{
+	const struct slc_ingest_shard_info *si;
+	const struct slc_shard_meta *sm;
+	uint32_t c, b;
+
+	if (slot >= __atomic_load_n(&ing->n_slots, __ATOMIC_ACQUIRE))
+		return -EINVAL;
+	si = &ing->slots[slot];
+	sm = &si->stream->shards[si->index];
+	memset(out, 0, sizeof(*out));
+	out->start = sm->start_hash;
+	out->end = sm->end_hash;
+	out->shift = hist_shift(sm->start_hash, sm->end_hash);
+	out->n_buckets = (uint32_t)((sm->end_hash - sm->start_hash) >> out->shift) + 1;
+	for (c = 0; c < ing->cfg.n_cores; c++) {
+		const uint64_t (*hb)[SLC_INGEST_HIST_BUCKETS] =
+			(const uint64_t (*)[SLC_INGEST_HIST_BUCKETS])ing->cores[c]->hist[slot];
+
+		for (b = 0; b < SLC_INGEST_HIST_BUCKETS; b++) {
+			out->records[b] += __atomic_load_n(&hb[0][b], __ATOMIC_RELAXED);
+			out->bytes[b] += __atomic_load_n(&hb[1][b], __ATOMIC_RELAXED);
+		}
+	}
+	return 0;
+}
+
+int
+slc_ingest_set_reta_size(struct slc_ingest *ing, uint32_t reta_size)
+{
+	if (ing->started || reta_size > SLC_INGEST_RETA_MAX || (reta_size & (reta_size - 1)) != 0)
+		return -EINVAL;
+	ing->cfg.reta_size = reta_size;
+	return 0;
+}
+
+uint32_t
+slc_ingest_reta_size(const struct slc_ingest *ing)
+{
+	return ing->cfg.reta_size;
+}
+
+int
+slc_ingest_flow_counts(struct slc_ingest *ing, uint64_t *out)
+{
+	size_t n = (size_t)ing->cfg.reta_size * ing->cfg.n_cores, i;
+	uint32_t c;
+
+	if (ing->cfg.reta_size == 0)
+		return -ENOTSUP;
+	memset(out, 0, n * sizeof(*out));
+	for (c = 0; c < ing->cfg.n_cores; c++)
+		for (i = 0; i < n; i++)
+			out[i] += __atomic_load_n(&ing->cores[c]->flows[i], __ATOMIC_RELAXED);
+	return 0;
 }

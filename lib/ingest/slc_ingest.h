@@ -45,6 +45,8 @@
 #define SLC_INGEST_BURST 32
 #define SLC_INGEST_RING_SIZE_DEFAULT 4096
 #define SLC_INGEST_SPARE_SLOTS 64    /* slots for shards opened by live resharding */
+#define SLC_INGEST_HIST_BUCKETS 64   /* hash-range buckets per shard (traffic histogram) */
+#define SLC_INGEST_RETA_MAX 2048     /* largest RSS redirection table counted */
 
 /* Why a routed record was dropped; per-shard counters are indexed by these. */
 enum slc_ingest_drop {
@@ -66,6 +68,8 @@ struct slc_ingest_cfg {
 	int socket;                  /* NUMA socket for rings and contexts; SOCKET_ID_ANY */
 	struct slc_log_cfg log;      /* every core's log writer (max_record is raised to the
 	                              * largest stream's) */
+	uint32_t reta_size;          /* RSS redirection table entries to learn flows for
+	                              * (power of two <= SLC_INGEST_RETA_MAX); 0: off */
 };
 
 void slc_ingest_cfg_default(struct slc_ingest_cfg *cfg);
@@ -265,5 +269,41 @@ int slc_ingest_request_done(struct slc_ingest *ing, uint32_t core, int *result, 
 
 /* True if slot was closed by SLC_INGEST_REQ_CLOSE. */
 bool slc_ingest_slot_closed(const struct slc_ingest *ing, uint32_t slot);
+
+/* ---- traffic observation (control core reads; data cores count) ---- */
+
+/*
+ * Where in its hash range a shard's records fall: the range [start, end] is cut
+ * into buckets of 2^shift hash keys (bucket i starts at start + i * 2^shift; the
+ * last one may be shorter), at most SLC_INGEST_HIST_BUCKETS of them. The routing
+ * core counts every record it routes to the shard (records_rx) and its key + data
+ * bytes, so the control core can find the hash key that halves a shard's traffic.
+ * Counters only grow; take differences between two reads.
+ */
+struct slc_ingest_hist {
+	slc_u128 start;
+	slc_u128 end;                /* inclusive */
+	uint32_t shift;
+	uint32_t n_buckets;          /* buckets in use: ((end - start) >> shift) + 1 */
+	uint64_t records[SLC_INGEST_HIST_BUCKETS];
+	uint64_t bytes[SLC_INGEST_HIST_BUCKETS];
+};
+
+/* Sum slot's histogram over every core. 0 or -EINVAL (no such slot). */
+int slc_ingest_shard_hist(struct slc_ingest *ing, uint32_t slot, struct slc_ingest_hist *out);
+
+/*
+ * Flow learning for RSS steering (cfg.reta_size > 0). For every received frame
+ * that carries the NIC's RSS hash (RTE_MBUF_F_RX_RSS_HASH), the receiving core
+ * counts each record it routes under bucket (hash.rss & (reta_size - 1)) and the
+ * data core that owns the record's shard. out[bucket * n_cores + owner] gets the
+ * sum over every core, for every bucket (reta_size * n_cores counters). A bucket
+ * whose records mostly belong to core k should be steered to queue k (queue i is
+ * data core i's). Counters only grow. 0 or -ENOTSUP (reta_size is 0).
+ */
+int slc_ingest_flow_counts(struct slc_ingest *ing, uint64_t *out);
+/* Set cfg.reta_size after create, before start (the ports are set up between). 0/-EINVAL. */
+int slc_ingest_set_reta_size(struct slc_ingest *ing, uint32_t reta_size);
+uint32_t slc_ingest_reta_size(const struct slc_ingest *ing);
 
 #endif /* SLC_INGEST_H */

@@ -20,7 +20,11 @@ cleanup() {
 	for p in "${BG_PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null || true
 	done
-	rm -rf "$WORK"
+	if [ -n "${SLUICE_KEEP_WORK:-}" ]; then
+		echo "kept $WORK (SLUICE_KEEP_WORK)" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 

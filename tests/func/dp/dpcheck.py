@@ -8,7 +8,7 @@
       expected.tsv): every expected record stored exactly once with the same
       content and nothing else; each in the shard whose hash range holds its
       routing hash key; ExplicitHashKey stored exactly for the records that
-      carried one; per partition key, records in send order within each shard
+      carried one: the one that routed them (their frame's, else their own); per partition key, records in send order within each shard
       (raw: the key is the sender's ip:port, so this is per-sender order); no
       record holding "HOSTILE" (data of malformed traffic).
   dpcheck.py stats-get FILE PATH...
@@ -31,6 +31,7 @@
 """
 import base64
 import fnmatch
+import hashlib
 import json
 import subprocess
 import sys
@@ -122,7 +123,11 @@ def cmd_records(argv):
                     problems.append("%s: record key %r data %r with hash key %d is in shard %d "
                                     "[%d, %d]" % (stream, key, data[:40], e[3], shard, lo, hi))
                 got_ehk = o.get("ExplicitHashKey")
-                want_ehk = None if e[4] is None else str(e[4])
+                # the hash key that routed the record (its own or its frame's)
+                if e[4] is not None or e[3] != int.from_bytes(hashlib.md5(key).digest(), "big"):
+                    want_ehk = str(e[3])
+                else:
+                    want_ehk = None
                 if got_ehk != want_ehk:
                     problems.append("%s shard %d: record key %r data %r: ExplicitHashKey %r, "
                                     "want %r" % (stream, shard, key, data[:40], got_ehk, want_ehk))
