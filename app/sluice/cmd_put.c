@@ -507,6 +507,10 @@ sluice_cmd_put(int argc, char **argv)
 		return SLUICE_EXIT_FAIL;
 	if (sluice_writer_lock(CMD, p.st, &lock_fd) != 0)
 		goto out_stream;
+	if (sluice_no_journal(CMD, p.st) != 0) {
+		close(lock_fd);
+		goto out_stream;
+	}
 
 	p.sh = slc_calloc(p.st->nshards, sizeof(*p.sh));
 	p.ids = slc_calloc(p.st->nshards, sizeof(*p.ids));

@@ -8,13 +8,19 @@
  * writer lock, so that no writer can start meanwhile; when a running sluiced (or
  * sluice put) holds it, only the settings change, and the appliance applies them
  * at its next retention pass: it notices that stream.meta changed (docs/retention.md).
+ * The settings are read and saved under the stream.meta lock (an flock on the
+ * stream directory), which a running sluiced also holds from reading to saving
+ * the table of a live reshard: without it one save could undo the other (a lost
+ * reshard, or lost settings).
  * --now-ms moves the clock retention measures ages against, for tests.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,11 +130,11 @@ sluice_cmd_retention(int argc, char **argv)
 	struct slc_retention_hooks hooks = { .event = on_deleted };
 	struct slc_retention_policy pol;
 	struct slc_retention_report rep;
-	struct slc_stream *st;
+	struct slc_stream *st, *fresh;
 	uint64_t hours = 0, minutes = 0, max_bytes = 0, now = 0;
 	bool set_bytes = false, apply = false, no_apply = false, have_now = false;
 	struct timespec ts;
-	int c, rc, lock_fd = -1, ret = SLUICE_EXIT_OK;
+	int c, rc, lock_fd = -1, meta_fd = -1, ret = SLUICE_EXIT_OK;
 
 	opterr = 0;
 	optind = 1;
@@ -184,6 +190,19 @@ sluice_cmd_retention(int argc, char **argv)
 	if (st == NULL)
 		return SLUICE_EXIT_FAIL;
 	if (hours != 0 || minutes != 0 || set_bytes) {
+		/* Read again under the lock: save exactly the table that is on disk. */
+		meta_fd = sluice_meta_lock(CMD, st);
+		if (meta_fd < 0) {
+			ret = SLUICE_EXIT_FAIL;
+			goto out;
+		}
+		fresh = sluice_stream_open(CMD, data_dir, name);
+		if (fresh == NULL) {
+			ret = SLUICE_EXIT_FAIL;
+			goto out;
+		}
+		slc_stream_close(st);
+		st = fresh;
 		if (hours != 0) {
 			st->settings.retention_hours = (uint32_t)hours;
 			st->settings.retention_minutes = 0;
@@ -200,6 +219,8 @@ sluice_cmd_retention(int argc, char **argv)
 				st->dir, strerror(-rc));
 			goto out;
 		}
+		close(meta_fd);
+		meta_fd = -1;
 		printf("stream %s: settings saved (meta_version %" PRIu32 ")\n", name,
 			st->meta_version);
 	}
@@ -232,6 +253,8 @@ sluice_cmd_retention(int argc, char **argv)
 		ret = sluice_fail(CMD, "stream %s: %" PRIu32 " segments could not be read or "
 			"deleted (see the messages above)", name, rep.errors);
 out:
+	if (meta_fd >= 0)
+		close(meta_fd);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	slc_stream_close(st);

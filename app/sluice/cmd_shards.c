@@ -2,12 +2,20 @@
  * sluice shards: a stream's settings and its shard table, with what each shard
  * holds on disk (slc_log_shard_info, read-only: a writer may be active).
  * Also used by `sluice create` to show the stream it made.
+ *
+ * After the table, if sluiced ran an autoscale policy on the stream, the policy
+ * and its last decisions from streams/<s>/autoscale.log (one JSON object a line,
+ * docs/autoscale.md). The file is only read, so this works on a running or a
+ * stopped data directory alike.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "slc_hashkey.h"
 #include "slc_log.h"
@@ -27,6 +35,8 @@ sluice_usage_shards(FILE *f)
 		"parent (or -), first and last stored sequence number (or - if empty), number\n"
 		"of records, bytes of segment files, and for a closed shard its ending sequence\n"
 		"number: that of the last record it will ever hold (none if it never held one).\n"
+		"If sluiced scaled the stream by itself (--autoscale, docs/autoscale.md), the\n"
+		"policy and its last 10 decisions follow the table.\n"
 		"\n"
 		"  --data-dir DIR   data directory\n"
 		"  --stream NAME    stream\n"
@@ -101,6 +111,143 @@ sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st)
 	return rc;
 }
 
+/* ---------------------------------------------------------------- autoscale */
+
+#define AS_LAST 10
+
+/* "2026-01-02T03:04:05.678Z" for ms since the epoch. */
+static void
+time_format(json_int_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms < 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+/* True if <data_dir>/sluiced.run names pid and that process is alive. */
+static bool
+sluiced_running(const char *data_dir, long pid)
+{
+	char path[4096], line[256];
+	long p = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sluiced.run", data_dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "pid %ld", &p) == 1)
+			break;
+	fclose(f);
+	return p == pid && p > 0 && (kill((pid_t)p, 0) == 0 || errno == EPERM);
+}
+
+static void
+rate_key(FILE *f, const json_t *pol, const char *field, const char *name, bool *first)
+{
+	json_int_t v = json_integer_value(json_object_get(pol, field));
+
+	fprintf(f, "%s%s ", *first ? "" : ", ", name);
+	if (v == 0)
+		fprintf(f, "off");
+	else
+		fprintf(f, "%" JSON_INTEGER_FORMAT, v);
+	*first = false;
+}
+
+/* The policy line and the last decisions of streams/<s>/autoscale.log, if any. */
+static int
+autoscale_print(const char *cmd, FILE *f, const char *data_dir, const struct slc_stream *st)
+{
+	json_t *pol = NULL, *last[AS_LAST] = { NULL }, *o;
+	char path[4200], when[64], *line = NULL;
+	uint64_t n_dec = 0, bad = 0, k, n;
+	size_t cap = 0;
+	json_error_t je;
+	FILE *in;
+	bool first = true;
+
+	snprintf(path, sizeof(path), "%s/autoscale.log", st->dir);
+	in = fopen(path, "r");
+	if (in == NULL) {
+		if (errno == ENOENT)
+			return SLUICE_EXIT_OK;
+		return sluice_fail(cmd, "cannot read %s: %s", path, strerror(errno));
+	}
+	while (getline(&line, &cap, in) > 0) {
+		o = json_loads(line, 0, &je);
+		if (o == NULL || !json_is_object(o)) {
+			json_decref(o);
+			bad++;
+			continue;
+		}
+		if (json_is_object(json_object_get(o, "policy"))) {
+			json_decref(pol);
+			pol = o;
+		} else if (json_is_string(json_object_get(o, "action"))) {
+			json_decref(last[n_dec % AS_LAST]);
+			last[n_dec % AS_LAST] = o;
+			n_dec++;
+		} else {
+			json_decref(o);
+			bad++;
+		}
+	}
+	free(line);
+	fclose(in);
+
+	fprintf(f, "\n");
+	if (pol != NULL) {
+		const json_t *p = json_object_get(pol, "policy");
+		json_int_t pid = json_integer_value(json_object_get(pol, "pid"));
+
+		time_format(json_integer_value(json_object_get(pol, "time_ms")), when, sizeof(when));
+		fprintf(f, "autoscale: policy of sluiced pid %" JSON_INTEGER_FORMAT
+			" (started %s, %s): ", pid, when,
+			sluiced_running(data_dir, (long)pid) ? "running" : "not running");
+		rate_key(f, p, "split_rps", "split-rps", &first);
+		rate_key(f, p, "split_bps", "split-bps", &first);
+		rate_key(f, p, "merge_rps", "merge-rps", &first);
+		rate_key(f, p, "merge_bps", "merge-bps", &first);
+		fprintf(f, ", min-shards %" JSON_INTEGER_FORMAT ", max-shards %" JSON_INTEGER_FORMAT
+			", window-s %" JSON_INTEGER_FORMAT ", cooldown-s %" JSON_INTEGER_FORMAT "\n",
+			json_integer_value(json_object_get(p, "min_shards")),
+			json_integer_value(json_object_get(p, "max_shards")),
+			json_integer_value(json_object_get(p, "window_s")),
+			json_integer_value(json_object_get(p, "cooldown_s")));
+	} else {
+		fprintf(f, "autoscale: no policy line in %s\n", path);
+	}
+	n = n_dec < AS_LAST ? n_dec : AS_LAST;
+	if (n_dec == 0)
+		fprintf(f, "autoscale: no decision yet\n");
+	else
+		fprintf(f, "autoscale: %" PRIu64 " decision%s, the last %" PRIu64 ":\n", n_dec,
+			n_dec == 1 ? "" : "s", n);
+	for (k = n_dec - n; k < n_dec; k++) {
+		const json_t *d = last[k % AS_LAST];
+		const char *text = json_string_value(json_object_get(d, "text"));
+
+		time_format(json_integer_value(json_object_get(d, "time_ms")), when, sizeof(when));
+		fprintf(f, "  %s %s\n", when, text != NULL ? text :
+			json_string_value(json_object_get(d, "action")));
+	}
+	if (bad > 0)
+		fprintf(f, "autoscale: %" PRIu64 " line%s of %s could not be read (skipped)\n", bad,
+			bad == 1 ? "" : "s", path);
+	json_decref(pol);
+	for (k = 0; k < AS_LAST; k++)
+		json_decref(last[k]);
+	return SLUICE_EXIT_OK;
+}
+
 int
 sluice_cmd_shards(int argc, char **argv)
 {
@@ -138,6 +285,10 @@ sluice_cmd_shards(int argc, char **argv)
 	if (st == NULL)
 		return SLUICE_EXIT_FAIL;
 	rc = sluice_shards_print(CMD, stdout, st);
+	if (autoscale_print(CMD, stdout, data_dir, st) != SLUICE_EXIT_OK)
+		rc = SLUICE_EXIT_FAIL;
+	if (fflush(stdout) != 0)
+		rc = sluice_fail(CMD, "cannot write output: %s", strerror(errno));
 	slc_stream_close(st);
 	return rc;
 }

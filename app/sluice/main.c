@@ -10,7 +10,7 @@
 
 static const struct sluice_cmd cmds[] = {
 	{ "create", "create a stream of N shards", sluice_cmd_create, sluice_usage_create },
-	{ "merge", "merge two adjacent open shards (stopped data directory)", sluice_cmd_merge,
+	{ "merge", "merge two adjacent open shards", sluice_cmd_merge,
 		sluice_usage_merge },
 	{ "put", "append records from stdin (partition_key<TAB>data lines)", sluice_cmd_put,
 		sluice_usage_put },
@@ -18,11 +18,11 @@ static const struct sluice_cmd cmds[] = {
 		sluice_usage_read },
 	{ "retention", "set a stream's retention and delete expired segments",
 		sluice_cmd_retention, sluice_usage_retention },
-	{ "scale", "split/merge to N uniform shards (stopped data directory)", sluice_cmd_scale,
+	{ "scale", "split/merge to N uniform shards", sluice_cmd_scale,
 		sluice_usage_scale },
 	{ "shards", "list a stream's shards and what they hold", sluice_cmd_shards,
 		sluice_usage_shards },
-	{ "split", "split an open shard at a hash key (stopped data directory)", sluice_cmd_split,
+	{ "split", "split an open shard at a hash key", sluice_cmd_split,
 		sluice_usage_split },
 	{ "stats", "counters of the running sluiced (ports, queues, cores, shards)",
 		sluice_cmd_stats, sluice_usage_stats },

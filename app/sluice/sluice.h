@@ -86,7 +86,21 @@ int sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st);
  */
 int sluice_writer_lock(const char *cmd, const struct slc_stream *st, int *fd);
 
-/* ---- resharding on a stopped data directory (reshard.c) ---- */
+/*
+ * Take st's stream.meta lock (an flock on the stream directory, shared with
+ * app/sluiced/reshard.c), waiting up to 30 s with a "waiting" line on stderr.
+ * Returns the fd to close to release it, or -1 (message printed).
+ */
+int sluice_meta_lock(const char *cmd, const struct slc_stream *st);
+
+/*
+ * 0 if st has no reshard.journal; else 1 after saying that a sluiced must finish
+ * the interrupted reshard first (appending or resharding now would go to a
+ * parent the journal closes).
+ */
+int sluice_no_journal(const char *cmd, const struct slc_stream *st);
+
+/* ---- resharding, on a stopped data directory or through a running sluiced (reshard.c) ---- */
 int sluice_cmd_split(int argc, char **argv);
 int sluice_cmd_merge(int argc, char **argv);
 int sluice_cmd_scale(int argc, char **argv);
@@ -95,8 +109,10 @@ void sluice_usage_merge(FILE *f);
 void sluice_usage_scale(FILE *f);
 
 /*
- * sluice_writer_lock, but if a sluiced or sluice put holds the lock, say that
- * live resharding is not available yet and name its pid. 0 with *fd set, or 1.
+ * For a reshard of a stopped directory: sluice_writer_lock, naming a holder that
+ * is not a reachable sluiced; refuses while a reshard.journal is left over from a
+ * crash; takes the stream.meta lock until the tool exits and refuses if
+ * stream.meta changed since st was read. 0 with *fd set, or 1 (message printed).
  */
 int sluice_reshard_lock(const char *cmd, const struct slc_stream *st, int *fd);
 
@@ -117,7 +133,8 @@ int sluice_reshard_shard_arg(const char *cmd, const char *opt, const char *val,
  * ("/sluice/split,..." or "/sluice/merge,...") over its control socket (the
  * socket named in sluiced.run). Returns 0 with *ans the answer (a new
  * reference; "ok" is 1), 1 after printing why it failed (the answer's error), or
- * -1 if no sluiced holds the lock (go on offline; nothing printed).
+ * -1 if no sluiced holds the lock (go on offline; nothing printed). With req
+ * NULL nothing is sent: 0 if a running sluiced holds the lock, else -1.
  */
 int sluice_reshard_live(const char *cmd, const char *data_dir, const struct slc_stream *st,
 	const char *req, json_t **ans);

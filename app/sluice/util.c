@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "slc_mem.h"
@@ -160,4 +161,55 @@ sluice_writer_lock(const char *cmd, const struct slc_stream *st, int *fdp)
 	}
 	*fdp = fd;
 	return 0;
+}
+
+#define META_LOCK_WAIT_MS 30000
+
+int
+sluice_meta_lock(const char *cmd, const struct slc_stream *st)
+{
+	struct timespec ts = { 0, 10000000 };
+	int fd, waited = 0, err;
+
+	fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		sluice_fail(cmd, "stream %s: cannot open %s: %s", st->name, st->dir,
+			strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err = errno;
+			close(fd);
+			sluice_fail(cmd, "stream %s: cannot lock %s: %s", st->name, st->dir,
+				strerror(err));
+			return -1;
+		}
+		if (waited == 0)
+			fprintf(stderr, "sluice %s: stream %s: waiting for stream.meta: another "
+				"process (a reshard) is changing it\n", cmd, st->name);
+		if (waited >= META_LOCK_WAIT_MS) {
+			close(fd);
+			sluice_fail(cmd, "stream %s: another process has been changing stream.meta "
+				"for %d s (it holds the lock on %s); nothing changed, try again",
+				st->name, META_LOCK_WAIT_MS / 1000, st->dir);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	return fd;
+}
+
+int
+sluice_no_journal(const char *cmd, const struct slc_stream *st)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/reshard.journal", st->dir);
+	if (access(path, F_OK) != 0)
+		return 0;
+	return sluice_fail(cmd, "stream %s has an unfinished live reshard (%s, left by a "
+		"sluiced that stopped during it): start sluiced on this data directory once "
+		"to finish it, then run this again", st->name, path);
 }

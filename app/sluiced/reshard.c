@@ -21,6 +21,30 @@
  * by a crash is rolled forward: each parent ends at its recovered next counter,
  * the children are the journalled ones (their directories may already hold
  * records written before the crash), and the journal goes.
+ *
+ * stream.meta is rewritten by read-modify-write, here (the table) and by
+ * `sluice retention` (the settings) while sluiced runs. Both hold an flock on
+ * the stream's directory from their read to their save (the file itself is
+ * replaced by rename, so it cannot carry the lock), so neither loses the
+ * other's change.
+ *
+ * Test hooks (environment variables, read at each reshard) stop sluiced at a
+ * known point so that tests can check what recovery does there; they print a
+ * line first, on stdout (AFTER_JOURNAL: on stderr) (docs/resharding.md, "Crash"):
+ *   SLUICED_TEST_CRASH_AFTER_JOURNAL     abort() right after the journal is written
+ *   SLUICED_TEST_CRASH_AFTER_PUBLISH=N   once the data cores took the new map, wait
+ *                                        (up to 20 s) until the children hold N
+ *                                        durable records, then abort()
+ *   SLUICED_TEST_CRASH_BEFORE_SAVE       after the parents closed, abort() before
+ *                                        stream.meta is saved
+ *   SLUICED_TEST_CRASH_AFTER_SAVE        abort() after the save, before the journal
+ *                                        is removed
+ *   SLUICED_TEST_PAUSE_AT=publish|save   pause there (after the map is taken; or
+ *                                        holding the stream.meta lock right before
+ *                                        the save) until the file named by
+ *                                        SLUICED_TEST_PAUSE_FILE exists, at most
+ *                                        30 s, then go on: a test can kill -9
+ *                                        sluiced or race a `sluice retention` there
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,6 +97,59 @@ struct plan {
 };
 
 /* ---------------------------------------------------------------- files */
+
+#define WAIT_MS 20000u
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Let time pass while waiting for the data cores (serve the main one if it is ours). */
+static void
+wait_step(void)
+{
+	struct timespec ts = { 0, 100000 };
+
+	if (RS.self != NULL)
+		slc_ingest_core_poll(RS.self, rte_rdtsc());
+	else
+		nanosleep(&ts, NULL);
+}
+
+/*
+ * Take the stream.meta lock (flock on the stream directory, shared with `sluice
+ * retention`): the fd to close, or -errno (-EBUSY: held for WAIT_MS). Polled,
+ * so that a main lcore that is also a data core keeps being served and a holder
+ * that never lets go costs this reshard, not the control core.
+ */
+static int
+meta_lock(const struct slc_stream *st)
+{
+	uint64_t t0 = mono_ms();
+	int fd, rc;
+
+	fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = -errno;
+			close(fd);
+			return rc;
+		}
+		if (mono_ms() - t0 > WAIT_MS) {
+			close(fd);
+			return -EBUSY;
+		}
+		wait_step();
+	}
+	return fd;
+}
 
 static int
 fsync_dir(const char *dir)
@@ -342,15 +420,33 @@ table_commit(struct slc_stream *st, const struct plan *p, const uint64_t *ends)
 
 /* ---------------------------------------------------------------- start-up recovery */
 
+/* A fresh handle of st's stream (st->dir is <data_dir>/streams/<name>), or NULL. */
+static struct slc_stream *
+stream_reopen(const struct slc_stream *st)
+{
+	char dd[4096], tail[SLC_STREAM_NAME_MAX + 16];
+	size_t n = strlen(st->dir), t;
+
+	t = (size_t)snprintf(tail, sizeof(tail), "/streams/%s", st->name);
+	if (n <= t || n - t >= sizeof(dd) || strcmp(st->dir + n - t, tail) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memcpy(dd, st->dir, n - t);
+	dd[n - t] = '\0';
+	return slc_stream_open(dd, st->name);
+}
+
 int
 sluiced_reshard_recover(struct slc_stream *st)
 {
 	struct slc_log_shard_info info;
 	char id[SLC_SHARD_ID_LEN + 1];
 	uint64_t ends[2] = { 0, 0 };
+	struct slc_stream *fresh;
 	struct plan p;
 	uint32_t i;
-	int rc;
+	int rc, lock_fd;
 
 	rc = journal_read(st, &p);
 	if (rc <= 0)
@@ -380,7 +476,21 @@ sluiced_reshard_recover(struct slc_stream *st)
 		}
 		ends[i] = info.next_seq;
 	}
+	lock_fd = meta_lock(st);
+	if (lock_fd < 0) {
+		fprintf(stderr, "sluiced: stream %s: cannot lock %s to finish the interrupted "
+			"reshard: %s\n", st->name, st->dir, strerror(-lock_fd));
+		return lock_fd;
+	}
+	/* A `sluice retention` may have changed the settings since st was read. */
+	fresh = stream_reopen(st);
+	if (fresh != NULL) {
+		st->settings = fresh->settings;
+		st->meta_version = fresh->meta_version;
+		slc_stream_close(fresh);
+	}
 	rc = table_commit(st, &p, ends);
+	close(lock_fd);
 	if (rc != 0) {
 		fprintf(stderr, "sluiced: stream %s: cannot finish the interrupted reshard from "
 			"its journal: %s\n", st->name, strerror(-rc));
@@ -401,29 +511,6 @@ sluiced_reshard_recover(struct slc_stream *st)
 }
 
 /* ---------------------------------------------------------------- live */
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Let time pass while waiting for the data cores (serve the main one if it is ours). */
-static void
-wait_step(void)
-{
-	struct timespec ts = { 0, 100000 };
-
-	if (RS.self != NULL)
-		slc_ingest_core_poll(RS.self, rte_rdtsc());
-	else
-		nanosleep(&ts, NULL);
-}
-
-#define WAIT_MS 20000u
 
 static int
 core_do(uint32_t core, enum slc_ingest_req op, uint32_t slot, uint64_t *value)
@@ -449,6 +536,74 @@ res_err(struct sluiced_reshard_res *r, const char *fmt, const char *a)
 	snprintf(r->error, sizeof(r->error), fmt, a);
 }
 
+/* ---------------------------------------------------------------- test hooks */
+
+/* Records of these slots reported durable since start. */
+static uint64_t
+slots_durable(const uint32_t *slot, uint32_t n)
+{
+	struct slc_ingest_shard_stats ss;
+	uint64_t sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		slc_ingest_shard_stats_sum(RS.ing, slot[i], &ss);
+		sum += ss.durable;
+	}
+	return sum;
+}
+
+/* Records of every shard of stream sid (closed ones too) durable since start. */
+static uint64_t
+stream_durable(uint32_t sid)
+{
+	uint32_t slot, n = slc_ingest_n_shards(RS.ing);
+	uint64_t sum = 0;
+
+	for (slot = 0; slot < n; slot++)
+		if (slc_ingest_shard_info(RS.ing, slot)->stream_id == sid)
+			sum += slots_durable(&slot, 1);
+	return sum;
+}
+
+/* SLUICED_TEST_CRASH_<point> is set: print why, with the durable figures, and abort. */
+static void
+test_crash(const char *point, const char *stream, uint32_t sid, const uint32_t *ch_slot,
+	uint32_t n_ch)
+{
+	printf("sluiced: SLUICED_TEST_CRASH_%s: children durable %" PRIu64 ", stream %s durable %"
+		PRIu64 " since start: aborting\n", point, slots_durable(ch_slot, n_ch), stream,
+		stream_durable(sid));
+	fflush(stdout);
+	abort();
+}
+
+/*
+ * SLUICED_TEST_PAUSE_AT=point: print a line, then pause (serving the main data
+ * core if it is ours) until SLUICED_TEST_PAUSE_FILE exists, at most 30 s.
+ */
+static void
+test_pause(const char *point, const char *stream, uint32_t sid, const uint32_t *ch_slot,
+	uint32_t n_ch)
+{
+	const char *at = getenv("SLUICED_TEST_PAUSE_AT"), *file = getenv("SLUICED_TEST_PAUSE_FILE");
+	uint64_t t0 = mono_ms();
+	struct stat sb;
+
+	if (at == NULL || strcmp(at, point) != 0)
+		return;
+	printf("sluiced: SLUICED_TEST_PAUSE_AT %s: pausing; children durable %" PRIu64 ", stream "
+		"%s durable %" PRIu64 " since start\n", point, slots_durable(ch_slot, n_ch), stream,
+		stream_durable(sid));
+	fflush(stdout);
+	while (mono_ms() - t0 < 30000u && (file == NULL || stat(file, &sb) != 0))
+		wait_step();
+	printf("sluiced: SLUICED_TEST_PAUSE_AT %s: going on\n", point);
+	fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- the reshard */
+
 static void
 reshard_run(const struct sluiced_reshard_req *q, struct sluiced_reshard_res *r)
 {
@@ -457,7 +612,7 @@ reshard_run(const struct sluiced_reshard_req *q, struct sluiced_reshard_res *r)
 	char id[SLC_SHARD_ID_LEN + 1];
 	uint64_t version, t0, ends[2] = { 0, 0 };
 	struct plan p;
-	int sid, rc;
+	int sid, rc, lock_fd;
 
 	memset(r, 0, sizeof(*r));
 	sid = slc_ingest_stream_id(RS.ing, q->stream);
@@ -534,6 +689,15 @@ reshard_run(const struct sluiced_reshard_req *q, struct sluiced_reshard_res *r)
 		wait_step();
 	}
 	r->version = version;
+	if (getenv("SLUICED_TEST_CRASH_AFTER_PUBLISH") != NULL) {
+		uint64_t want = strtoull(getenv("SLUICED_TEST_CRASH_AFTER_PUBLISH"), NULL, 10);
+
+		t0 = mono_ms();
+		while (slots_durable(ch_slot, p.n_ch) < want && mono_ms() - t0 < WAIT_MS)
+			wait_step();
+		test_crash("AFTER_PUBLISH", q->stream, (uint32_t)sid, ch_slot, p.n_ch);
+	}
+	test_pause("publish", q->stream, (uint32_t)sid, ch_slot, p.n_ch);
 	for (i = 0; i < p.n_par; i++) {
 		uint32_t owner = slc_ingest_shard_info(RS.ing, par_slot[i])->owner;
 
@@ -547,14 +711,34 @@ reshard_run(const struct sluiced_reshard_req *q, struct sluiced_reshard_res *r)
 		r->ending[i] = ends[i];
 	}
 	r->n_parents = p.n_par;
+	if (getenv("SLUICED_TEST_CRASH_BEFORE_SAVE") != NULL) {
+		for (i = 0; i < p.n_par; i++) {
+			slc_shard_id_format(p.par[i].index, id);
+			printf("sluiced: SLUICED_TEST_CRASH_BEFORE_SAVE: %s closed at ending sequence "
+				"counter %" PRIu64 "\n", id, ends[i]);
+		}
+		test_crash("BEFORE_SAVE", q->stream, (uint32_t)sid, ch_slot, p.n_ch);
+	}
+	/* Read the table and save it under the lock, so a `sluice retention` is kept. */
+	lock_fd = meta_lock(view);
+	if (lock_fd < 0) {
+		snprintf(r->error, sizeof(r->error), "cannot lock the stream directory to save "
+			"stream.meta: %s (another process held it for %u s; restart sluiced to finish "
+			"the reshard)", strerror(-lock_fd), WAIT_MS / 1000);
+		return;
+	}
 	st = slc_stream_open(RS.data_dir, q->stream);
+	test_pause("save", q->stream, (uint32_t)sid, ch_slot, p.n_ch);
 	rc = st == NULL ? -errno : table_commit(st, &p, ends);
+	close(lock_fd);
 	slc_stream_close(st);
 	if (rc != 0) {
 		snprintf(r->error, sizeof(r->error), "cannot save stream.meta: %s (restart sluiced "
 			"to finish the reshard)", strerror(-rc));
 		return;
 	}
+	if (getenv("SLUICED_TEST_CRASH_AFTER_SAVE") != NULL)
+		test_crash("AFTER_SAVE", q->stream, (uint32_t)sid, ch_slot, p.n_ch);
 	rc = journal_remove(view);
 	if (rc != 0)
 		fprintf(stderr, "sluiced: stream %s: cannot remove the reshard journal: %s (the "

@@ -37,10 +37,10 @@ const uint8_t slc_port_rss_key[SLC_PORT_RSS_KEY_LEN] = {
 static int
 program_reta(uint16_t port_id, uint16_t reta_size, uint16_t n_queues)
 {
-	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_rss_reta_entry64 reta[SLC_PORT_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
 	uint16_t i;
 
-	if (reta_size > RTE_ETH_RSS_RETA_SIZE_512)
+	if (reta_size > SLC_PORT_RETA_MAX)
 		return -ENOTSUP;
 	memset(reta, 0, sizeof(reta));
 	for (i = 0; i < reta_size; i++) {

@@ -6,7 +6,8 @@
 # increasing within each lineage (order kept across parents and children), no
 # closed shard may hold a record at or past its ending counter, and verify must
 # pass. Then scale to 4, put more, and read everything again. Also: a reshard
-# while `sluice put` holds the writer lock is refused naming its pid, and bad
+# while `sluice put` holds the writer lock is refused naming its pid, a reshard
+# journal left by a crashed sluiced makes the tools refuse, and bad
 # split/merge arguments are refused naming the shard.
 source "$(dirname "$0")/lib.sh" "$@"
 
@@ -53,11 +54,22 @@ for ((t = 0; t < 300; t++)); do
 	sleep 0.05
 done
 expect_eq "lock holder" "$(cat "$D/streams/s/writer.lock")" "$PUT"
-expect_exit 1 "stream s is being written by pid $PUT: live resharding through the running sluiced is not available yet" \
+expect_exit 1 "stream s is being written by pid $PUT, which is not a running sluiced this tool can reach" \
 	"$SLUICE" split --data-dir "$D" --stream s --shard 0 --new-starting-hash-key $MID0
 expect_exit 1 "is being written by pid $PUT" "$SLUICE" scale --data-dir "$D" --stream s --target-shards 4
 exec 3>&-
 wait "$PUT" || fail "the idle put exited $?"
+cmp "$D/streams/s/stream.meta" "$WORK/meta.0" || fail "a refused reshard changed stream.meta"
+
+check "a reshard journal left by a crashed sluiced: the tools refuse until sluiced finished it"
+printf 'sluice-reshard-journal 1\nop split\nstream s\n' >"$D/streams/s/reshard.journal"
+expect_exit 1 "stream s has an unfinished live reshard ($D/streams/s/reshard.journal, left by a sluiced that stopped during it): start sluiced on this data directory once to finish it, then run this again" \
+	"$SLUICE" split --data-dir "$D" --stream s --shard 0 --new-starting-hash-key $MID0
+expect_exit 1 "stream s has an unfinished live reshard" \
+	"$SLUICE" merge --data-dir "$D" --stream s --shard 0 --adjacent-shard 1
+expect_exit 1 "stream s has an unfinished live reshard" \
+	"$SLUICE" scale --data-dir "$D" --stream s --target-shards 4
+rm "$D/streams/s/reshard.journal"
 cmp "$D/streams/s/stream.meta" "$WORK/meta.0" || fail "a refused reshard changed stream.meta"
 
 check "split shard 0 at its midpoint: children 2 and 3"

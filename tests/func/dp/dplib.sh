@@ -31,6 +31,7 @@ SLUICED_PID=
 SLUICED_WRAP=
 DP_PREFIX=
 DP_CLEANUP_HOOKS=()
+DP_PREFIXES=()
 
 dp_cleanup() {
 	local h
@@ -43,7 +44,9 @@ dp_cleanup() {
 	for h in "${DP_CLEANUP_HOOKS[@]}"; do
 		$h || true
 	done
-	[ -n "$DP_PREFIX" ] && rm -rf "/var/run/dpdk/$DP_PREFIX"
+	for h in "${DP_PREFIXES[@]}"; do
+		rm -rf "/var/run/dpdk/$h"
+	done
 	cleanup
 }
 trap dp_cleanup EXIT
@@ -56,6 +59,9 @@ start_sluiced() {
 	local name=$1 i pid
 	shift
 	DP_PREFIX="sluice-$name-$$"
+	DP_PREFIXES+=("$DP_PREFIX")
+	# a previous run's ready line must not be taken for this one's
+	rm -f "$WORK/sluiced.out" "$WORK/sluiced.err"
 	local -a pre=()
 	[ -n "${DP_NETNS:-}" ] && pre=(ip netns exec "$DP_NETNS")
 	"${pre[@]}" timeout -k 5 "${DP_SLUICED_TIMEOUT:-170}" "$SLUICED" --file-prefix "$DP_PREFIX" \
