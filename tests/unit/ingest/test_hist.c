@@ -1,7 +1,7 @@
 /*
  * Unit tests of the per-shard traffic histogram (slc_ingest_shard_hist in
  * lib/ingest/ingest.c), the input of automatic scaling (docs/autoscale.md): the
- * engine runs in one thread with fake data cores, as in test_ingest.c, fed
+ * engine runs in one thread with fake data cores (ingest_fixture.h), fed
  * framed records whose explicit hash keys are chosen by hand (range ends, both
  * sides of a bucket boundary, the shorter last bucket of a 3-shard stream, a
  * frame hash key, a child shard of a live split). Every case checks the exact
@@ -11,128 +11,29 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
 #include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_udp.h>
 
 #include "slc_frame.h"
 #include "slc_ingest.h"
-#include "slc_mem.h"
-#include "../slc_test.h"
+#include "ingest_fixture.h"
 
 #define POOL_SIZE 1023u
 #define P121 ((slc_u128)1 << 121)
-
-static char g_dir[256];
-static struct rte_mempool *g_pool;
-static struct slc_stream *g_st;
-static struct slc_ingest *g_ing;
-static struct slc_pkt_cfg g_pcfg;
 
 /* An engine of n_cores on a new stream of nshards; udp 5001 framed. */
 static void
 engine_make(uint32_t n_cores, uint32_t nshards)
 {
 	struct slc_ingest_cfg cfg;
-	struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 1 } };
 
-	strcpy(g_dir, "/var/tmp/slc-test-hist-XXXXXX");
-	CU_ASSERT_FATAL(mkdtemp(g_dir) != NULL);
-	g_st = slc_stream_create(g_dir, "h", nshards, NULL);
-	CU_ASSERT_FATAL(g_st != NULL);
-	slc_pkt_cfg_default(&g_pcfg);
-	g_pcfg.accept_any_dst = true;
-	slc_ingest_cfg_default(&cfg);
-	cfg.n_cores = n_cores;
-	cfg.ring_size = 256;
-	cfg.log.linger_us = 100;
-	g_ing = slc_ingest_create(&cfg, &g_pcfg);
-	CU_ASSERT_FATAL(g_ing != NULL);
-	CU_ASSERT_FATAL(slc_ingest_add_stream(g_ing, g_st) == 0);
-	CU_ASSERT_FATAL(slc_ingest_add_route(g_ing, 5001, SLC_PKT_MODE_FRAMED, 0) == 0);
-	CU_ASSERT_FATAL(slc_ingest_set_port(g_ing, 0, &mac) == 0);
-	CU_ASSERT_FATAL(slc_ingest_start(g_ing) == 0);
-	CU_ASSERT_FATAL(slc_ingest_n_shards(g_ing) == nshards);
-}
-
-/* Poll every core until nothing moves and every ring is empty, then sync. */
-static void
-engine_drain(void)
-{
-	uint32_t n = slc_ingest_n_cores(g_ing), i, work, rounds = 0;
-	bool empty;
-
-	do {
-		work = 0;
-		empty = true;
-		for (i = 0; i < n; i++)
-			work += slc_ingest_core_poll(slc_ingest_core_get(g_ing, i), rte_rdtsc());
-		for (i = 0; i < n; i++)
-			empty &= slc_ingest_core_rings_empty(slc_ingest_core_get(g_ing, i));
-		rounds++;
-	} while ((work != 0 || !empty) && rounds < 100000);
-	CU_ASSERT(empty);
-	for (i = 0; i < n; i++)
-		CU_ASSERT(slc_ingest_core_sync(slc_ingest_core_get(g_ing, i)) == 0);
-}
-
-static void
-engine_free(void)
-{
-	slc_ingest_free(g_ing);
-	g_ing = NULL;
-	slc_stream_close(g_st);
-	g_st = NULL;
-	slc_test_rm_rf(g_dir);
-	CU_ASSERT(rte_mempool_avail_count(g_pool) == POOL_SIZE);
-}
-
-/* An Ethernet/IPv4/UDP frame to port 5001 carrying pl[0..len). */
-static struct rte_mbuf *
-mk_udp(const void *pl, uint16_t len)
-{
-	const uint16_t hl = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
-		sizeof(struct rte_udp_hdr);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(g_pool);
-	struct rte_ether_hdr *eh;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *uh;
-	uint8_t *p;
-
-	CU_ASSERT_FATAL(m != NULL);
-	CU_ASSERT_FATAL(rte_pktmbuf_tailroom(m) >= hl + len);
-	m->data_len = hl + len;
-	m->pkt_len = hl + len;
-	p = rte_pktmbuf_mtod(m, uint8_t *);
-	memset(p, 0, hl);
-	eh = (struct rte_ether_hdr *)p;
-	eh->dst_addr.addr_bytes[0] = 0x02;
-	eh->dst_addr.addr_bytes[5] = 0x01;
-	eh->src_addr.addr_bytes[0] = 0x02;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eh + 1);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*uh) + len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
-	ip->dst_addr = rte_cpu_to_be_32(0xc0000201);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	uh = (struct rte_udp_hdr *)(ip + 1);
-	uh->src_port = rte_cpu_to_be_16(4000);
-	uh->dst_port = rte_cpu_to_be_16(5001);
-	uh->dgram_len = rte_cpu_to_be_16(sizeof(*uh) + len);
-	memcpy(uh + 1, pl, len);
-	return m;
+	ifx_cfg(&cfg, n_cores, 256);
+	ifx_engine_create(&cfg, "h", nshards, false);
+	ifx_engine_start(nshards);
 }
 
 /* One record to send: its explicit hash key and its key and data lengths. */
@@ -172,7 +73,7 @@ send_frame(uint32_t core, const struct rec *recs, uint32_t n, const slc_u128 *fh
 	}
 	len = slc_frame_end(&b);
 	CU_ASSERT_FATAL(len > 0 && len < 1400);
-	m = mk_udp(buf, (uint16_t)len);
+	m = ifx_udp(0x0a000001, 4000, 5001, buf, (uint16_t)len, 0);
 	CU_ASSERT(slc_ingest_core_rx(slc_ingest_core_get(g_ing, core), 0, &m, 1, rte_rdtsc()) ==
 		n);
 }
@@ -262,7 +163,7 @@ test_slc_ingest_shard_hist_two_shards(void)
 	send_frame(1, r1, 3, NULL);
 	send_frame(0, fr, 3, &fhk);
 	send_frame(1, fr, 3, &fhk);
-	engine_drain();
+	ifx_engine_drain();
 	want_add(&w0, 0, &r0[0]);
 	want_add(&w0, 4, &r0[1]);
 	want_add(&w0, 5, &r0[2]);
@@ -282,12 +183,12 @@ test_slc_ingest_shard_hist_two_shards(void)
 
 	/* Counters only grow: the same records again double every bucket. */
 	send_frame(1, r0, 5, NULL);
-	engine_drain();
+	ifx_engine_drain();
 	for (i = 0; i < 5; i++)
 		want_add(&w0, i == 0 ? 0 : i == 1 ? 4 : i < 4 ? 5 : 63, &r0[i]);
 	check_hist(0, 0, half - 1, 121, 64, &w0);
 	check_hist(1, half, SLC_U128_MAX, 121, 64, &w1);
-	engine_free();
+	ifx_engine_free();
 }
 
 /*
@@ -326,7 +227,7 @@ test_slc_ingest_shard_hist_three_shards(void)
 		const uint32_t bucket[] = { 0, 42, 42, 41, 0, 6, 7, 42, 0, 21, 42, 42 };
 
 		send_frame(0, r, RTE_DIM(r), NULL);
-		engine_drain();
+		ifx_engine_drain();
 		for (i = 0; i < RTE_DIM(r); i++)
 			want_add(&w[shard[i]], bucket[i], &r[i]);
 	}
@@ -334,18 +235,7 @@ test_slc_ingest_shard_hist_three_shards(void)
 		check_hist(i, s[i], e[i], 121, 43, &w[i]);
 	CU_ASSERT(w[0].records[42] == 2 && w[0].bytes[42] == 10);
 	CU_ASSERT(w[2].records[42] == 2 && w[2].bytes[42] == 46);
-	engine_free();
-}
-
-/* Serve core's pending request by polling it; returns its result. */
-static int
-serve(uint32_t core, uint64_t *value)
-{
-	int result = -1000;
-
-	slc_ingest_core_poll(slc_ingest_core_get(g_ing, core), rte_rdtsc());
-	CU_ASSERT_FATAL(slc_ingest_request_done(g_ing, core, &result, value) == 1);
-	return result;
+	ifx_engine_free();
 }
 
 /*
@@ -369,7 +259,6 @@ test_slc_ingest_shard_hist_children(void)
 	};
 	struct want wp, w2, w3, w1;
 	struct slc_stream *view;
-	struct slc_shard_meta *v;
 	uint32_t retire = 0, add[2], i;
 	uint64_t version, end = 0;
 	int slot;
@@ -380,31 +269,18 @@ test_slc_ingest_shard_hist_children(void)
 	memset(&w1, 0, sizeof(w1));
 	engine_make(1, 2);
 	send_frame(0, before, 2, NULL);
-	engine_drain();
+	ifx_engine_drain();
 	want_add(&wp, 0, &before[0]);
 	want_add(&wp, 0, &before[1]);
 
 	/* A handle in which children 2 and 3 of shard 0 are open, as sluiced builds. */
-	view = slc_stream_open(g_dir, "h");
-	CU_ASSERT_FATAL(view != NULL);
-	v = slc_realloc(view->shards, 4 * sizeof(*v));
-	CU_ASSERT_FATAL(v != NULL);
-	view->shards = v;
-	v[2] = v[0];
-	v[2].index = 2;
-	v[2].end_hash = k - 1;
-	v[2].parent = 0;
-	v[3] = v[2];
-	v[3].index = 3;
-	v[3].start_hash = k;
-	v[3].end_hash = half - 1;
-	view->nshards = 4;
+	view = ifx_split_view(k);
 	for (i = 0; i < 2; i++) {
 		slot = slc_ingest_slot_add(g_ing, 0, view, 2 + i, 0);
 		CU_ASSERT_FATAL(slot == (int)(2 + i));
 		add[i] = (uint32_t)slot;
 		CU_ASSERT_FATAL(slc_ingest_request(g_ing, 0, SLC_INGEST_REQ_OPEN, add[i]) == 0);
-		CU_ASSERT_FATAL(serve(0, NULL) == 0);
+		CU_ASSERT_FATAL(ifx_serve(0, NULL) == 0);
 	}
 	/* Opened, not yet routed to: empty histograms with the children's ranges. */
 	check_hist(2, 0, k - 1, 96, 48, &w2);
@@ -413,11 +289,11 @@ test_slc_ingest_shard_hist_children(void)
 	slc_ingest_core_poll(slc_ingest_core_get(g_ing, 0), rte_rdtsc());
 	CU_ASSERT_FATAL(slc_ingest_acked(g_ing, version));
 	CU_ASSERT_FATAL(slc_ingest_request(g_ing, 0, SLC_INGEST_REQ_CLOSE, 0) == 0);
-	CU_ASSERT_FATAL(serve(0, &end) == 0);
+	CU_ASSERT_FATAL(ifx_serve(0, &end) == 0);
 	CU_ASSERT(end == 2);
 
 	send_frame(0, after, RTE_DIM(after), NULL);
-	engine_drain();
+	ifx_engine_drain();
 	want_add(&w2, 0, &after[0]);
 	want_add(&w2, 1, &after[1]);
 	want_add(&w2, 47, &after[2]);
@@ -428,50 +304,20 @@ test_slc_ingest_shard_hist_children(void)
 	check_hist(1, half, SLC_U128_MAX, 121, 64, &w1);
 	check_hist(2, 0, k - 1, 96, 48, &w2);
 	check_hist(3, k, half - 1, 121, 64, &w3);
-	engine_free();
+	ifx_engine_free();
 	slc_stream_close(view);
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-	char prefix[64];
-	char *eal[] = { "test_hist", "--no-huge", "--no-shconf", "-m", "128", "--no-pci",
-		"--file-prefix", prefix, "-l", "0", "--log-level", "warning", NULL };
-	char rtdir[4096];
-	CU_pSuite s;
-	unsigned fails;
+	static const CU_TestInfo cases[] = {
+		{ "test_slc_ingest_shard_hist_two_shards", test_slc_ingest_shard_hist_two_shards },
+		{ "test_slc_ingest_shard_hist_three_shards",
+			test_slc_ingest_shard_hist_three_shards },
+		{ "test_slc_ingest_shard_hist_children", test_slc_ingest_shard_hist_children },
+		CU_TEST_INFO_NULL,
+	};
 
-	(void)argc;
-	(void)argv;
-	snprintf(prefix, sizeof(prefix), "slc-test-hist-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "test_hist: EAL initialisation failed (--no-huge): %s\n",
-			rte_strerror(rte_errno));
-		return 1;
-	}
-	snprintf(rtdir, sizeof(rtdir), "%s", rte_eal_get_runtime_dir());
-	g_pool = rte_pktmbuf_pool_create("test_hist", POOL_SIZE, 0, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (g_pool == NULL) {
-		fprintf(stderr, "test_hist: mbuf pool: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ingest_hist", NULL, NULL);
-	CU_add_test(s, "test_slc_ingest_shard_hist_two_shards",
-		test_slc_ingest_shard_hist_two_shards);
-	CU_add_test(s, "test_slc_ingest_shard_hist_three_shards",
-		test_slc_ingest_shard_hist_three_shards);
-	CU_add_test(s, "test_slc_ingest_shard_hist_children", test_slc_ingest_shard_hist_children);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rte_mempool_free(g_pool);
-	rte_eal_cleanup();
-	/* The EAL leaves its runtime directory (and the telemetry socket) behind. */
-	slc_test_rm_rf(rtdir);
-	return fails == 0 ? 0 : 1;
+	return ifx_main("hist", POOL_SIZE, "ingest_hist", cases);
 }

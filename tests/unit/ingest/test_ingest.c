@@ -2,162 +2,41 @@
  * Unit tests of the ingest engine (lib/ingest/ingest.c): the cross-core logic in
  * one thread. Each case builds an engine of 2 or 3 fake data cores with real log
  * writers on a fresh mkdtemp data dir under /var/tmp, feeds them bursts of UDP
- * frames built by hand in mbufs from a small pool of a --no-huge EAL, polls the
- * cores in turn until every ring is empty, syncs, and reads the shards back with
- * slc_log_reader. It checks that every record is stored exactly once, by its
- * shard's owner, in per-key order; that a full ring drops exactly what does not
- * fit, counted ring_full; and that every mbuf is back in the pool afterwards.
+ * frames built by hand in mbufs from a small pool of a --no-huge EAL (all set up
+ * by ingest_fixture.h), polls the cores in turn until every ring is empty, syncs,
+ * and reads the shards back with slc_log_reader. It checks that every record is
+ * stored exactly once, by its shard's owner, in per-key order; that a full ring
+ * drops exactly what does not fit, counted ring_full; and that every mbuf is back
+ * in the pool afterwards.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
 #include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_udp.h>
 
 #include "slc_frame.h"
 #include "slc_ingest.h"
-#include "slc_mem.h"
-#include "../slc_test.h"
+#include "ingest_fixture.h"
 
 #define POOL_SIZE 2047u
-
-static char g_dir[256];
-static struct rte_mempool *g_pool;
-static struct slc_stream *g_st;
-static struct slc_ingest *g_ing;
-static struct slc_pkt_cfg g_pcfg;
 
 /* An engine of n cores on a new stream of nshards; udp 5000 raw, 5001 framed. */
 static void
 engine_make(uint32_t n_cores, uint32_t nshards, uint32_t ring_size)
 {
 	struct slc_ingest_cfg cfg;
-	struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 1 } };
-	int sid;
 
-	strcpy(g_dir, "/var/tmp/slc-test-ingest-XXXXXX");
-	CU_ASSERT_FATAL(mkdtemp(g_dir) != NULL);
-	g_st = slc_stream_create(g_dir, "s", nshards, NULL);
-	CU_ASSERT_FATAL(g_st != NULL);
-	slc_pkt_cfg_default(&g_pcfg);
-	g_pcfg.accept_any_dst = true;
-	slc_ingest_cfg_default(&cfg);
-	cfg.n_cores = n_cores;
-	cfg.ring_size = ring_size;
-	cfg.log.linger_us = 100;
-	g_ing = slc_ingest_create(&cfg, &g_pcfg);
-	CU_ASSERT_FATAL(g_ing != NULL);
-	sid = slc_ingest_add_stream(g_ing, g_st);
-	CU_ASSERT_FATAL(sid == 0);
+	ifx_cfg(&cfg, n_cores, ring_size);
+	ifx_engine_create(&cfg, "s", nshards, true);
 	CU_ASSERT(slc_ingest_add_stream(g_ing, g_st) == -EEXIST);
-	CU_ASSERT_FATAL(slc_ingest_add_route(g_ing, 5000, SLC_PKT_MODE_RAW, 0) == 0);
-	CU_ASSERT_FATAL(slc_ingest_add_route(g_ing, 5001, SLC_PKT_MODE_FRAMED, 0) == 0);
 	CU_ASSERT(slc_ingest_add_route(g_ing, 5001, SLC_PKT_MODE_RAW, 0) == -EEXIST);
 	CU_ASSERT(slc_ingest_add_route(g_ing, 5002, SLC_PKT_MODE_RAW, 1) == -EINVAL);
-	CU_ASSERT_FATAL(slc_ingest_set_port(g_ing, 0, &mac) == 0);
-	CU_ASSERT_FATAL(slc_ingest_start(g_ing) == 0);
-	CU_ASSERT(slc_ingest_n_shards(g_ing) == nshards);
+	ifx_engine_start(nshards);
 	CU_ASSERT(slc_ingest_map_version(g_ing) == 1);
-}
-
-/* Poll every core in turn until nothing moves and every ring is empty, then sync. */
-static void
-engine_drain(void)
-{
-	uint32_t n = slc_ingest_n_cores(g_ing), i, work, rounds = 0;
-	bool empty;
-
-	do {
-		work = 0;
-		empty = true;
-		for (i = 0; i < n; i++)
-			work += slc_ingest_core_poll(slc_ingest_core_get(g_ing, i), rte_rdtsc());
-		for (i = 0; i < n; i++)
-			empty &= slc_ingest_core_rings_empty(slc_ingest_core_get(g_ing, i));
-		rounds++;
-	} while ((work != 0 || !empty) && rounds < 100000);
-	CU_ASSERT(empty);
-	for (i = 0; i < n; i++)
-		CU_ASSERT(slc_ingest_core_sync(slc_ingest_core_get(g_ing, i)) == 0);
-}
-
-static void
-engine_free(void)
-{
-	slc_ingest_free(g_ing);
-	g_ing = NULL;
-	slc_stream_close(g_st);
-	g_st = NULL;
-	slc_test_rm_rf(g_dir);
-	/* Pool cache size is 0, so the count is exact: every mbuf must be back. */
-	CU_ASSERT(rte_mempool_avail_count(g_pool) == POOL_SIZE);
-}
-
-/*
- * An Ethernet/IPv4/UDP frame carrying pl[0..len). split > 0: a chain,
- * the first holding the headers and split payload bytes, the rest in segments
- * of up to 1500 bytes (as a reassembled or scattered datagram would be).
- */
-static struct rte_mbuf *
-mk_udp(uint32_t src, uint16_t sport, uint16_t dport, const void *pl, uint16_t len,
-	uint16_t split)
-{
-	const uint16_t hl = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
-		sizeof(struct rte_udp_hdr);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(g_pool), *m2;
-	struct rte_ether_hdr *eh;
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *uh;
-	uint16_t first = split > 0 ? split : len;
-	uint8_t *p;
-
-	CU_ASSERT_FATAL(m != NULL);
-	CU_ASSERT_FATAL(rte_pktmbuf_tailroom(m) >= hl + first);
-	m->data_len = hl + first;
-	m->pkt_len = hl + first;
-	p = rte_pktmbuf_mtod(m, uint8_t *);
-	memset(p, 0, hl);
-	eh = (struct rte_ether_hdr *)p;
-	eh->dst_addr.addr_bytes[0] = 0x02;
-	eh->dst_addr.addr_bytes[5] = 0x01;
-	eh->src_addr.addr_bytes[0] = 0x02;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eh + 1);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*uh) + len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(0xc0000201);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	uh = (struct rte_udp_hdr *)(ip + 1);
-	uh->src_port = rte_cpu_to_be_16(sport);
-	uh->dst_port = rte_cpu_to_be_16(dport);
-	uh->dgram_len = rte_cpu_to_be_16(sizeof(*uh) + len);
-	uh->dgram_cksum = 0;
-	memcpy(uh + 1, pl, first);
-	while (first < len) {
-		uint16_t take = RTE_MIN((uint16_t)(len - first), (uint16_t)1500);
-
-		m2 = rte_pktmbuf_alloc(g_pool);
-		CU_ASSERT_FATAL(m2 != NULL);
-		p = (uint8_t *)rte_pktmbuf_append(m2, take);
-		CU_ASSERT_FATAL(p != NULL);
-		memcpy(p, (const uint8_t *)pl + first, take);
-		CU_ASSERT_FATAL(rte_pktmbuf_chain(m, m2) == 0);
-		first += take;
-	}
-	return m;
 }
 
 /* Read shard `index` of st back into keys[]/datas[] (NUL-terminated copies). */
@@ -190,20 +69,6 @@ read_shard(uint32_t index, char (*keys)[64], char (*datas)[4096], uint32_t max)
 	return read_shard_of(g_st, index, keys, datas, max);
 }
 
-static uint32_t
-shard_of_key(const char *key, uint32_t nshards)
-{
-	slc_u128 h = slc_hashkey_md5(key, strlen(key)), s, e;
-	uint32_t i;
-
-	for (i = 0; i < nshards; i++) {
-		slc_hashkey_range(nshards, i, &s, &e);
-		if (h >= s && h <= e)
-			return i;
-	}
-	return UINT32_MAX;
-}
-
 static char g_keys[2048][64];
 static char g_datas[2048][4096];
 
@@ -227,7 +92,7 @@ test_slc_ingest_core_rx_raw_three_cores(void)
 		for (i = 0; i < 30; i++) {
 			c = i % 3;
 			n = (uint32_t)snprintf(pl, sizeof(pl), "s%u-%u", i, j);
-			burst[c][nb[c]++] = mk_udp(0x0a000001 + i, (uint16_t)(1000 + i), 5000, pl,
+			burst[c][nb[c]++] = ifx_udp(0x0a000001 + i, (uint16_t)(1000 + i), 5000, pl,
 				(uint16_t)n, 0);
 			if (nb[c] == SLC_INGEST_BURST) {
 				slc_ingest_core_rx(slc_ingest_core_get(g_ing, c), 0, burst[c], nb[c],
@@ -243,7 +108,7 @@ test_slc_ingest_core_rx_raw_three_cores(void)
 		if (nb[c] > 0)
 			slc_ingest_core_rx(slc_ingest_core_get(g_ing, c), 0, burst[c], nb[c],
 				rte_rdtsc());
-	engine_drain();
+	ifx_engine_drain();
 
 	for (s = 0; s < 6; s++) {
 		n = read_shard(s, g_keys, g_datas, 2048);
@@ -254,7 +119,7 @@ test_slc_ingest_core_rx_raw_three_cores(void)
 			CU_ASSERT_FATAL(a < 30);
 			sender = a;
 			CU_ASSERT(sscanf(g_keys[i], "10.0.0.%*u:%u", &port) == 1 && port == 1000 + a);
-			CU_ASSERT(shard_of_key(g_keys[i], 6) == s);
+			CU_ASSERT(ifx_shard_of_key(g_keys[i], 6) == s);
 			/* per-sender order, and each exactly once */
 			CU_ASSERT(b == seen[sender]);
 			seen[sender] = b + 1;
@@ -285,7 +150,7 @@ test_slc_ingest_core_rx_raw_three_cores(void)
 	CU_ASSERT(stored == 300);
 	CU_ASSERT(hout == hin);
 	CU_ASSERT(hout > 0);
-	engine_free();
+	ifx_engine_free();
 }
 
 /* A frame routed by a frame hash key to core 1's shard. */
@@ -314,7 +179,7 @@ mk_frame_to_high_half(uint32_t nrec, const char *keyfmt, uint16_t split, uint32_
 	}
 	len = slc_frame_end(&b);
 	CU_ASSERT_FATAL(len > 0);
-	return mk_udp(0x0a000101, 4000, 5001, buf, (uint16_t)len, split);
+	return ifx_udp(0x0a000101, 4000, 5001, buf, (uint16_t)len, split);
 }
 
 /*
@@ -336,7 +201,7 @@ test_slc_ingest_core_rx_ring_full(void)
 	CU_ASSERT(ss.records_rx == 10);
 	CU_ASSERT(ss.handover_out == 3);
 	CU_ASSERT(ss.drop[SLC_INGEST_D_RING_FULL] == 7);
-	engine_drain();
+	ifx_engine_drain();
 	slc_ingest_shard_stats_sum(g_ing, 1, &ss);
 	CU_ASSERT(ss.stored == 3);
 	CU_ASSERT(ss.handover_in == 3);
@@ -350,7 +215,7 @@ test_slc_ingest_core_rx_ring_full(void)
 		CU_ASSERT(strcmp(g_keys[i], want) == 0);
 	}
 	CU_ASSERT(read_shard(0, g_keys, g_datas, 2048) == 0);
-	engine_free();
+	ifx_engine_free();
 }
 
 /*
@@ -369,7 +234,7 @@ test_slc_ingest_core_rx_chain_handover(void)
 	CU_ASSERT(slc_ingest_core_rx(slc_ingest_core_get(g_ing, 0), 0, &m, 1, rte_rdtsc()) == 4);
 	/* Copies hold mbufs from the pool until the owner appends them. */
 	CU_ASSERT(rte_mempool_avail_count(g_pool) < POOL_SIZE);
-	engine_drain();
+	ifx_engine_drain();
 	n = read_shard(1, g_keys, g_datas, 2048);
 	CU_ASSERT(n == 4);
 	for (i = 0; i < n; i++) {
@@ -382,7 +247,7 @@ test_slc_ingest_core_rx_chain_handover(void)
 		snprintf(want, sizeof(want), "r%u-", i);
 		CU_ASSERT(strncmp(g_datas[i], want, strlen(want)) == 0);
 	}
-	engine_free();
+	ifx_engine_free();
 }
 
 /* A frame with a bad CRC is dropped whole and counted by cause; no record. */
@@ -404,22 +269,20 @@ test_slc_ingest_core_rx_bad_frame(void)
 	CU_ASSERT(ps->frame_drops == 1);
 	CU_ASSERT(ps->frame_drop[SLC_FRAME_E_CRC] == 1);
 	CU_ASSERT(ps->records == 0);
-	engine_drain();
+	ifx_engine_drain();
 	CU_ASSERT(read_shard(0, g_keys, g_datas, 2048) == 0);
 	CU_ASSERT(read_shard(1, g_keys, g_datas, 2048) == 0);
-	engine_free();
+	ifx_engine_free();
 }
 
-/* Serve core's pending request by polling it; returns its result. */
+/* Serve core's pending request, not done before its core polls; returns its result. */
 static int
 serve(uint32_t core, uint64_t *value)
 {
 	int result = -1000;
 
 	CU_ASSERT(slc_ingest_request_done(g_ing, core, &result, value) == 0);
-	slc_ingest_core_poll(slc_ingest_core_get(g_ing, core), rte_rdtsc());
-	CU_ASSERT_FATAL(slc_ingest_request_done(g_ing, core, &result, value) == 1);
-	return result;
+	return ifx_serve(core, value);
 }
 
 /* rx round j: sender i (0..19) sends "s<i>-<j>" to the raw port, arriving on core i % 2. */
@@ -433,7 +296,7 @@ rx_round(uint32_t j)
 	for (i = 0; i < 20; i++) {
 		c = i % 2;
 		n = (uint32_t)snprintf(pl, sizeof(pl), "s%u-%u", i, j);
-		burst[c][nb[c]++] = mk_udp(0x0a000001 + i, (uint16_t)(1000 + i), 5000, pl,
+		burst[c][nb[c]++] = ifx_udp(0x0a000001 + i, (uint16_t)(1000 + i), 5000, pl,
 			(uint16_t)n, 0);
 	}
 	for (c = 0; c < 2; c++)
@@ -453,28 +316,12 @@ test_slc_ingest_publish_split_live(void)
 {
 	uint32_t seen[20] = { 0 }, ch_slot[2], retire = 0, owner[2], i, j, k, n, total = 0;
 	struct slc_stream *view;
-	struct slc_shard_meta *v;
-	slc_u128 mid;
 	uint64_t version = 0, end = 0;
 	int slot;
 
 	engine_make(2, 2, 1024);
 	/* A handle in which the children 2 and 3 of shard 0 are open, as sluiced builds. */
-	view = slc_stream_open(g_dir, "s");
-	CU_ASSERT_FATAL(view != NULL);
-	v = slc_realloc(view->shards, 4 * sizeof(*v));
-	CU_ASSERT_FATAL(v != NULL);
-	view->shards = v;
-	mid = v[0].end_hash / 2;
-	v[2] = v[0];
-	v[2].index = 2;
-	v[2].end_hash = mid - 1;
-	v[2].parent = 0;
-	v[3] = v[2];
-	v[3].index = 3;
-	v[3].start_hash = mid;
-	v[3].end_hash = v[0].end_hash;
-	view->nshards = 4;
+	view = ifx_split_view(g_st->shards[0].end_hash / 2);
 
 	for (j = 0; j < 10; j++) {
 		rx_round(j);
@@ -523,7 +370,7 @@ test_slc_ingest_publish_split_live(void)
 	CU_ASSERT(serve(0, NULL) == -EINVAL);       /* already closed */
 	for (j = 20; j < 25; j++)
 		rx_round(j);
-	engine_drain();
+	ifx_engine_drain();
 
 	/* the parent: exactly `end` records, all from rounds before the switch */
 	n = read_shard(0, g_keys, g_datas, 2048);
@@ -564,46 +411,23 @@ test_slc_ingest_publish_split_live(void)
 	for (i = 0; i < 20; i++)
 		CU_ASSERT(seen[i] == 25);
 	CU_ASSERT(slc_ingest_core_shard_stats(slc_ingest_core_get(g_ing, 0), 0)->next_seq == end);
-	engine_free();
+	ifx_engine_free();
 	slc_stream_close(view);
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
-	char prefix[64];
-	char *eal[] = { "test_ingest", "--no-huge", "--no-shconf", "-m", "128", "--no-pci",
-		"--file-prefix", prefix, "-l", "0", "--log-level", "warning", NULL };
-	CU_pSuite s;
-	unsigned fails;
+	static const CU_TestInfo cases[] = {
+		{ "test_slc_ingest_core_rx_raw_three_cores",
+			test_slc_ingest_core_rx_raw_three_cores },
+		{ "test_slc_ingest_core_rx_ring_full", test_slc_ingest_core_rx_ring_full },
+		{ "test_slc_ingest_core_rx_chain_handover",
+			test_slc_ingest_core_rx_chain_handover },
+		{ "test_slc_ingest_core_rx_bad_frame", test_slc_ingest_core_rx_bad_frame },
+		{ "test_slc_ingest_publish_split_live", test_slc_ingest_publish_split_live },
+		CU_TEST_INFO_NULL,
+	};
 
-	snprintf(prefix, sizeof(prefix), "slc-test-ingest-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "test_ingest: EAL initialisation failed (--no-huge): %s\n",
-			rte_strerror(rte_errno));
-		return 1;
-	}
-	g_pool = rte_pktmbuf_pool_create("test_ingest", POOL_SIZE, 0, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (g_pool == NULL) {
-		fprintf(stderr, "test_ingest: mbuf pool: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ingest", NULL, NULL);
-	CU_add_test(s, "test_slc_ingest_core_rx_raw_three_cores",
-		test_slc_ingest_core_rx_raw_three_cores);
-	CU_add_test(s, "test_slc_ingest_core_rx_ring_full", test_slc_ingest_core_rx_ring_full);
-	CU_add_test(s, "test_slc_ingest_core_rx_chain_handover",
-		test_slc_ingest_core_rx_chain_handover);
-	CU_add_test(s, "test_slc_ingest_core_rx_bad_frame", test_slc_ingest_core_rx_bad_frame);
-	CU_add_test(s, "test_slc_ingest_publish_split_live", test_slc_ingest_publish_split_live);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	rte_mempool_free(g_pool);
-	rte_eal_cleanup();
-	return fails == 0 ? 0 : 1;
+	return ifx_main("ingest", POOL_SIZE, "ingest", cases);
 }
