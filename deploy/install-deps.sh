@@ -2,7 +2,9 @@
 # Install the Debian 12 packages sluice needs to build, test and run; a no-op
 # when they are all present. Run as root (or with sudo available).
 #   deploy/install-deps.sh          build + test dependencies
-#   deploy/install-deps.sh --perf   also what perf/ uses (fio, linux-perf)
+#   deploy/install-deps.sh --perf   also what perf/ uses (fio, linux-perf, and the
+#                                   peers of perf/peers: redis-server, libhiredis-dev,
+#                                   rsyslog); never needed by tests/run
 set -euo pipefail
 
 pkgs=(
@@ -25,7 +27,7 @@ pkgs=(
 	python3-scapy
 )
 if [ "${1:-}" = "--perf" ]; then
-	pkgs+=(dpdk-dev fio linux-perf)
+	pkgs+=(dpdk-dev fio libhiredis-dev linux-perf redis-server rsyslog)
 fi
 
 missing=()

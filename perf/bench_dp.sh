@@ -29,6 +29,7 @@
 #
 # Environment: BUILD_DIR (<repo>/build), OUT (full outputs; default a fresh
 # /tmp/bench_dp-results.*), HUGEPAGES (1024), FLOWS (4096), KEYS (4096), SHARDS (4).
+# The runs themselves are perf/lib.sh's (run_testpmd, run_sluiced), shared with perf/run.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--sizes) shift; SIZES=$1 ;;
 	--modes) shift; MODES=$1 ;;
 	--dir) shift; DIR=$1 ;;
-	-h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,32p' "$0"; exit 0 ;;
 	*) echo "bench_dp.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -65,372 +66,52 @@ done
 
 OUT=${OUT:-$(mktemp -d /tmp/bench_dp-results.XXXXXX)}
 mkdir -p "$OUT"
-GEN=$BUILD_DIR/perf/sluice-gen
-SLUICED_BIN=$BUILD_DIR/app/sluiced/sluiced
-SLUICE_BIN=$BUILD_DIR/app/sluice/sluice
+LOG_NAME=bench_dp.sh
 TAG=sbdp$$
-SOCK=$OUT/memif.sock
-HP_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
-HP_PREV=
-GEN_ZC=
-GEN_EAL_EXTRA=
-PIDS=""
-DATA_DIRS=""
-
-log() { echo "bench_dp.sh: $*" >&2; }
-
-# ---- clean-up: our children (receiver first), data dirs, hugepages ----
-cleanup() {
-	local p
-	for p in $PIDS; do
-		kill -INT "$p" 2>/dev/null && sleep 1
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in $DATA_DIRS; do
-		rm -rf "$p"
-	done
-	rm -f "$SOCK"
-	if [ -n "$HP_PREV" ]; then
-		echo "$HP_PREV" >"$HP_SYS/nr_hugepages" 2>/dev/null &&
-			log "hugepages given back: nr_hugepages = $(cat "$HP_SYS/nr_hugepages")"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh"
+lib_traps
 
 # ---- build and tools ----
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-	meson setup "$BUILD_DIR" "$ROOT" -Dperf=true >"$OUT/meson.log" 2>&1 ||
-		{ log "meson setup failed: $OUT/meson.log"; exit 1; }
-fi
 TARGETS=perf/sluice-gen
 [ "$SLUICED" = 1 ] && TARGETS="$TARGETS app/sluiced/sluiced app/sluice/sluice"
-ninja -C "$BUILD_DIR" $TARGETS >"$OUT/ninja.log" 2>&1 ||
-	{ log "build failed: $OUT/ninja.log"; exit 1; }
-if ! command -v dpdk-testpmd >/dev/null 2>&1; then
-	# Debian 12 ships dpdk-testpmd in dpdk-dev (not in the dpdk runtime package)
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y dpdk-dev >"$OUT/apt.log" 2>&1
-	fi
-	command -v dpdk-testpmd >/dev/null 2>&1 ||
-		{ log "dpdk-testpmd missing: apt-get install dpdk-dev"; exit 1; }
-fi
-command -v python3 >/dev/null 2>&1 || { log "python3 missing"; exit 1; }
+# shellcheck disable=SC2086
+lib_build $TARGETS || exit 1
+lib_need_testpmd || exit 1
 
 # ---- memory ----
-EAL_MEM="--no-huge --no-shconf -m 512"
-if [ "$HUGE" = 1 ] && [ -w "$HP_SYS/nr_hugepages" ]; then
-	cur=$(cat "$HP_SYS/nr_hugepages")
-	free=$(cat "$HP_SYS/free_hugepages")
-	if [ "$free" -lt "$HUGEPAGES" ]; then
-		HP_PREV=$cur
-		echo $((cur + HUGEPAGES - free)) >"$HP_SYS/nr_hugepages" 2>/dev/null
-		free=$(cat "$HP_SYS/free_hugepages")
-	fi
-	if [ "$free" -ge "$HUGEPAGES" ]; then
-		EAL_MEM="--in-memory -m 512"
-		# the generator's memif sends from its own mbufs (zero-copy client): it then
-		# costs less than the receiver, so the receiver is what limits the rate
-		GEN_ZC=",zero-copy=yes"
-		GEN_EAL_EXTRA="--single-file-segments"
-		log "hugepages: $free free 2 MiB pages (reserved by us: $([ -n "$HP_PREV" ] && echo $(( $(cat "$HP_SYS/nr_hugepages") - HP_PREV )) || echo 0))"
-	else
-		log "could not reserve $HUGEPAGES hugepages ($free free): running --no-huge"
-		if [ -n "$HP_PREV" ]; then
-			echo "$HP_PREV" >"$HP_SYS/nr_hugepages"
-			HP_PREV=
-		fi
-	fi
-fi
-EAL="$EAL_MEM --no-pci --log-level=warning"
-TSC_HZ=
-
-# ---- helpers ----
-now() { date +%s.%N; }
-
-# wait_for FILE PATTERN SECONDS PID: 0 when PATTERN shows up, 1 on timeout or exit
-wait_for() {
-	local i=0 lim=$(($3 * 10))
-	while [ $i -lt $lim ]; do
-		grep -aq "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$4" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# CPU time (ns) of every thread of PID so far
-cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'
-}
-
-# busy CPU time (ns) of the whole machine so far, from /proc/stat
-sys_busy_ns() {
-	awk '/^cpu / {printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1e9 / 100}' /proc/stat
-}
-
-# stop PID with SIG, wait up to SECS, then SIGKILL
-stop_pid() {
-	local i=0
-	kill -"$2" "$1" 2>/dev/null
-	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($3 * 10)) ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		log "pid $1 did not exit after SIG$2 in $3 s: SIGKILL"
-		kill -KILL "$1" 2>/dev/null
-	fi
-	wait "$1" 2>/dev/null
-	local rc=$?
-	PIDS=$(echo "$PIDS" | sed "s/\b$1\b//")
-	return $rc
-}
-
-gen_args() {    # gen_args SIZE MODE
-	case "$2" in
-	raw) echo "--mode raw --size $1 --flows $FLOWS" ;;
-	framed) echo "--mode framed --size $1 --flows 1024 --keys $KEYS" ;;
-	framed-hk) echo "--mode framed --size $1 --flows 1024 --keys $KEYS --frame-hash-key --shards $SHARDS" ;;
-	esac
-}
-
-# records per packet of a case (framed: as many as fit a 1500 B packet)
-rpf_of() {
-	case "$2" in
-	raw) echo 1 ;;
-	framed) echo $(( (1500 - 20 - 8 - 16 - 4) / (8 + 12 + $1) )) ;;
-	framed-hk) echo $(( (1500 - 20 - 8 - 32 - 4) / (8 + 12 + $1) )) ;;
-	esac
-}
-
-GEN_SECS=$((WARM + SECS + 20))    # bound; the receiver's stop ends it earlier
-
-# start_gen LOG SIZE MODE [extra]: sets GPID
-start_gen() {
-	local logf=$1 size=$2 mode=$3
-	shift 3
-	local cmd="$GEN -l 0 $EAL $GEN_EAL_EXTRA --file-prefix ${TAG}gen --vdev net_memif0,role=client,socket=$SOCK,socket-abstract=no$GEN_ZC -- $(gen_args "$size" "$mode") --seconds $GEN_SECS --wait-peer 30 $*"
-	echo "$cmd" >"$logf.cmd"
-	$cmd >"$logf" 2>&1 &
-	GPID=$!
-	PIDS="$PIDS $GPID"
-}
-
-gen_field() {   # gen_field LOG NAME: from the "total" line
-	grep -a 'sluice-gen: total' "$1" | tail -1 | sed -n "s/.* $2 \([^ ]*\).*/\1/p"
-}
-
-# end of the window: the generator stops sending and idles (polls nothing) until
-# its peer goes; then the receiver is stopped (memif peer-disconnect crash in 22.11)
-stop_sending() {
-	kill -INT "$GPID" 2>/dev/null
-	wait_for "$1" 'sluice-gen: total' 10 "$GPID" ||
-		log "generator did not stop sending: $1"
-}
-
-finish_gen() {  # the receiver has stopped: the generator sees the link go down
-	local i=0
-	while kill -0 "$GPID" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	stop_pid "$GPID" INT 5
-	local rc=$?
-	[ $rc -ne 0 ] && log "generator exited with $rc (see $1)"
-	if [ -z "$TSC_HZ" ]; then
-		TSC_HZ=$(sed -n 's/.*tsc \([0-9]*\) Hz.*/\1/p' "$1" | head -1)
-	fi
-}
-
-# testpmd stats blocks: "RX-packets: N" and "Rx-pps: N" once a second
-tp_rx_pps_mean() {   # tp_rx_pps_mean LOG FIRST_BLOCK LAST_BLOCK
-	grep -a 'Rx-pps:' "$1" | awk -v a="$2" -v b="$3" '
-		{ n++ } n > a && n <= b { s += $2; k++ }
-		END { if (k) printf "%.0f\n", s / k; else print 0 }'
-}
-tp_blocks() { grep -ac 'Rx-pps:' "$1"; }
+lib_memory
 
 RES=$OUT/results.tsv
 : >"$RES"
 CMDS=$OUT/commands.txt
 : >"$CMDS"
 
-run_testpmd() {   # run_testpmd SIZE MODE RUN
-	local size=$1 mode=$2 run=$3 d=$OUT/tp-$1-$2-$3
-	mkdir -p "$d"
-	rm -f "$SOCK"
-	local cmd="dpdk-testpmd -l 0,1 --main-lcore 0 $EAL --file-prefix ${TAG}tp --vdev net_memif0,role=server,socket=$SOCK,socket-abstract=no -- --forward-mode=rxonly --auto-start --stats-period 1 --total-num-mbufs 16384 --rxq 1 --txq 1 --nb-cores 1"
-	echo "$cmd" >"$d/testpmd.cmd"
-	$cmd </dev/null >"$d/testpmd.log" 2>&1 &
-	local tp=$!
-	PIDS="$PIDS $tp"
-	if ! wait_for "$d/testpmd.log" 'Rx-pps:' 20 $tp; then
-		log "testpmd did not start: $d/testpmd.log"
-		stop_pid $tp INT 5
-		return 1
-	fi
-	start_gen "$d/gen.log" "$size" "$mode"
-	if ! wait_for "$d/gen.log" 'link up, sending' 20 $GPID; then
-		log "generator did not start: $d/gen.log"
-		stop_pid $tp INT 5
-		finish_gen "$d/gen.log"
-		return 1
-	fi
-	sleep "$WARM"
-	local b1 c1 t1 b2 c2 t2 g1 g2 s1 s2
-	b1=$(tp_blocks "$d/testpmd.log"); c1=$(cpu_ns $tp); g1=$(cpu_ns $GPID); s1=$(sys_busy_ns); t1=$(now)
-	sleep "$SECS"
-	b2=$(tp_blocks "$d/testpmd.log"); c2=$(cpu_ns $tp); g2=$(cpu_ns $GPID); s2=$(sys_busy_ns); t2=$(now)
-	stop_sending "$d/gen.log"
-	stop_pid $tp INT 10
-	finish_gen "$d/gen.log"
-	local pps rpf
-	pps=$(tp_rx_pps_mean "$d/testpmd.log" "$b1" "$b2")
-	rpf=$(rpf_of "$size" "$mode")
-	# receiver CPU per packet: CPU time of every testpmd thread over the window
-	python3 - "$pps" "$rpf" "$c1" "$c2" "$t1" "$t2" "${TSC_HZ:-0}" \
-		"$(gen_field "$d/gen.log" mpps)" "$(gen_field "$d/gen.log" tx_drops)" \
-		"$(gen_field "$d/gen.log" packets)" "$g1" "$g2" "$s1" "$s2" <<'EOF' >"$d/result"
-import sys
-pps, rpf, c1, c2, t1, t2, hz, gmpps, gdrops, gpkts, g1, g2, s1, s2 = sys.argv[1:]
-pps = float(pps); rpf = int(rpf); win = float(t2) - float(t1)
-cpu = (int(c2) - int(c1)) / 1e9
-hz = float(hz) if float(hz) > 0 else 0
-cyc = cpu * hz / (pps * win) if pps > 0 and hz > 0 else 0
-# CPU used by everything else on the machine during the window (other helpers, builds)
-other = ((int(s2) - int(s1)) - (int(c2) - int(c1)) - (int(g2) - int(g1))) / 1e9 / win
-# mpps recs/s cycles/pkt cpu_cores gen_mpps gen_drop_fraction other_cores
-gd = float(gdrops or 0); gp = float(gpkts or 0)
-print("%.3f\t%.3f\t%.0f\t%.2f\t%s\t%.3f\t%.2f" % (pps / 1e6, pps * rpf / 1e6, cyc, cpu / win,
-      gmpps or "0", gd / (gd + gp) if gd + gp > 0 else 0, max(other, 0)))
-EOF
-	printf "testpmd\t%s\t%s\t%s\t%s\n" "$size" "$mode" "$run" "$(cat "$d/result")" >>"$RES"
-	if ! grep -q "^testpmd $size $mode" "$CMDS"; then
+# one run of each receiver: its result line into $RES, its commands into $CMDS once
+bench_testpmd() {   # bench_testpmd SIZE MODE RUN
+	run_testpmd "$1" "$2" "$3" || return 1
+	printf "testpmd\t%s\t%s\t%s\t%s\n" "$1" "$2" "$3" "$(cat "$RUN_DIR/result")" >>"$RES"
+	if ! grep -q "^testpmd $1 $2" "$CMDS"; then
 		{
-			echo "testpmd $size $mode:"
-			echo "  $(cat "$d/testpmd.cmd")"
-			echo "  $(cat "$d/gen.log.cmd")"
+			echo "testpmd $1 $2:"
+			echo "  $(cat "$RUN_DIR/testpmd.cmd")"
+			echo "  $(cat "$RUN_DIR/gen.log.cmd")"
 		} >>"$CMDS"
 	fi
-	log "testpmd  $size B $mode run $run: $(cat "$d/result")"
+	log "testpmd  $1 B $2 run $3: $(cat "$RUN_DIR/result")"
 }
 
-# sluiced's JSON stats, via `sluice stats`, else straight from the telemetry socket
-sl_stats() {   # sl_stats PREFIX > json
-	if "$SLUICE_BIN" stats --file-prefix "$1" --json 2>/dev/null; then
-		return 0
-	fi
-	python3 - "$1" <<'EOF'
-import json, os, socket, sys
-p = "/var/run/dpdk/%s/dpdk_telemetry.v2" % sys.argv[1]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(p)
-json.loads(s.recv(16384).decode())
-s.send(b"/sluice/stats")
-print(json.dumps(json.loads(s.recv(65536).decode())))
-EOF
-}
-
-run_sluiced() {   # run_sluiced SIZE MODE RUN
-	local size=$1 mode=$2 run=$3 d=$OUT/sl-$1-$2-$3
-	mkdir -p "$d"
-	rm -f "$SOCK"
-	local data
-	data=$(mktemp -d "$DIR/bench_dp.XXXXXX") || return 1
-	DATA_DIRS="$DATA_DIRS $data"
-	local cmd="$SLUICED_BIN -l 0,1 --main-lcore 0 $EAL --file-prefix ${TAG}sl --vdev net_memif0,role=server,socket=$SOCK,socket-abstract=no,mac=$SLC_MAC -- --data-dir $data --stream s:$SHARDS --udp-port 7000:raw --udp-port 7001:framed --ip 10.0.0.1/24 --accept-any-dst --rx-lcores 1"
-	echo "$cmd" >"$d/sluiced.cmd"
-	$cmd </dev/null >"$d/sluiced.log" 2>&1 &
-	local sl=$!
-	PIDS="$PIDS $sl"
-	if ! wait_for "$d/sluiced.log" 'sluiced: ready' 30 $sl; then
-		log "sluiced did not start: $d/sluiced.log"
-		stop_pid $sl TERM 30
-		return 1
-	fi
-	start_gen "$d/gen.log" "$size" "$mode" --dst-mac $SLC_MAC
-	if ! wait_for "$d/gen.log" 'link up, sending' 20 $GPID; then
-		log "generator did not start: $d/gen.log"
-		stop_pid $sl TERM 30
-		finish_gen "$d/gen.log"
-		return 1
-	fi
-	local c1 t1 c2 t2 g1 g2 s1 s2
-	sleep "$WARM"
-	c1=$(cpu_ns $sl); g1=$(cpu_ns $GPID); s1=$(sys_busy_ns); t1=$(now)
-	sl_stats "${TAG}sl" >"$d/stats1.json"
-	sleep "$SECS"
-	c2=$(cpu_ns $sl); g2=$(cpu_ns $GPID); s2=$(sys_busy_ns); t2=$(now)
-	sl_stats "${TAG}sl" >"$d/stats2.json"
-	stop_sending "$d/gen.log"
-	# let sluiced empty memif's ring (up to 1024 frames behind), then SIGTERM: it stops
-	# receiving and makes everything received durable
-	sleep 1
-	stop_pid $sl TERM 120
-	local rc=$?
-	[ $rc -ne 0 ] && log "sluiced exited with $rc: $d/sluiced.log"
-	finish_gen "$d/gen.log"
-	"$SLUICE_BIN" shards --data-dir "$data" --stream s >"$d/shards.txt" 2>&1
-	"$SLUICE_BIN" verify --data-dir "$data" --stream s >"$d/verify.txt" 2>&1 ||
-		log "sluice verify failed: $d/verify.txt"
-	rm -rf "$data"
-	DATA_DIRS=$(echo "$DATA_DIRS" | sed "s|$data||")
-	python3 - "$d" "$c1" "$c2" "$t1" "$t2" "$(gen_field "$d/gen.log" seconds)" "${TSC_HZ:-0}" \
-		"$(gen_field "$d/gen.log" mpps)" "$(gen_field "$d/gen.log" tx_drops)" \
-		"$(gen_field "$d/gen.log" packets)" "$(gen_field "$d/gen.log" records)" \
-		"$g1" "$g2" "$s1" "$s2" <<'EOF' >"$d/result"
-import json, sys
-d, c1, c2, t1, t2, gsecs, hz, gmpps, gdrops, gpkts, grecs, g1, g2, s1, s2 = sys.argv[1:]
-def stats(f):
-    j = json.load(open(f))
-    return j.get("/sluice/stats", j)
-j1 = stats(d + "/stats1.json"); j2 = stats(d + "/stats2.json")
-win = float(t2) - float(t1)
-tot1, tot2 = j1["totals"], j2["totals"]
-rx = (tot2["rx_packets"] - tot1["rx_packets"]) / win
-recs = (tot2["records"] - tot1["records"]) / win
-cpu = (int(c2) - int(c1)) / 1e9
-hz = float(hz)
-cyc = cpu * hz / (recs * win) if recs > 0 else 0
-durable = 0
-col = None      # the RECORDS column, found by its header (columns may be added)
-for line in open(d + "/shards.txt"):
-    f = line.split()
-    if f and f[0] == "SHARD" and "RECORDS" in f:
-        col = f.index("RECORDS")
-    elif col is not None and len(f) > col and f[0].startswith("shardId-"):
-        durable += int(f[col])
-sent = float(gsecs)     # the generator's sending time: sluiced ran throughout
-# drops by cause over the whole run (final stats sample + sluiced's own totals)
-causes = {}
-for k, v in tot2.items():
-    if (k.startswith("drop_") or k in ("frame_drops", "pkt_drops", "port_imissed",
-            "port_ierrors", "port_rx_nombuf", "mbuf_leak")) and isinstance(v, int) and v:
-        causes[k] = v
-for k, v in j2.items():
-    if k.startswith("core") and isinstance(v, dict):
-        for kk, vv in v.items():
-            if kk.startswith("drop_") and isinstance(vv, int) and vv:
-                causes["%s.%s" % (k, kk)] = vv
-cs = ",".join("%s=%d" % kv for kv in sorted(causes.items())) or "none"
-gd = float(gdrops or 0); gp = float(gpkts or 0)
-other = ((int(s2) - int(s1)) - (int(c2) - int(c1)) - (int(g2) - int(g1))) / 1e9 / win
-# mpps recs/s(M) durable/s(M) cycles/rec cpu_cores gen_mpps gen_drop_frac durable sent_recs causes other_cores
-print("%.3f\t%.3f\t%.3f\t%.0f\t%.2f\t%s\t%.3f\t%d\t%s\t%s\t%.2f" % (rx / 1e6, recs / 1e6,
-      durable / sent / 1e6, cyc, cpu / win, gmpps or "0", gd / (gd + gp) if gd + gp else 0,
-      durable, grecs or "0", cs, max(other, 0)))
-EOF
-	printf "sluiced\t%s\t%s\t%s\t%s\n" "$size" "$mode" "$run" "$(cat "$d/result")" >>"$RES"
-	if ! grep -q "^sluiced $size $mode" "$CMDS"; then
+bench_sluiced() {   # bench_sluiced SIZE MODE RUN
+	run_sluiced "$1" "$2" "$3" || return 1
+	printf "sluiced\t%s\t%s\t%s\t%s\n" "$1" "$2" "$3" "$(cat "$RUN_DIR/result")" >>"$RES"
+	if ! grep -q "^sluiced $1 $2" "$CMDS"; then
 		{
-			echo "sluiced $size $mode:"
-			echo "  $(cat "$d/sluiced.cmd")"
-			echo "  $(cat "$d/gen.log.cmd")"
+			echo "sluiced $1 $2:"
+			echo "  $(cat "$RUN_DIR/sluiced.cmd")"
+			echo "  $(cat "$RUN_DIR/gen.log.cmd")"
 		} >>"$CMDS"
 	fi
-	log "sluiced  $size B $mode run $run: $(cat "$d/result")"
+	log "sluiced  $1 B $2 run $3: $(cat "$RUN_DIR/result")"
 }
 
 # ---- the runs: receivers alternate, run after run ----
@@ -438,8 +119,8 @@ log "outputs in $OUT; EAL memory: $EAL_MEM; $RUNS runs x $SECS s per case"
 for run in $(seq 1 "$RUNS"); do
 	for size in $SIZES; do
 		for mode in $MODES; do
-			run_testpmd "$size" "$mode" "$run"
-			[ "$SLUICED" = 1 ] && run_sluiced "$size" "$mode" "$run"
+			bench_testpmd "$size" "$mode" "$run"
+			[ "$SLUICED" = 1 ] && bench_sluiced "$size" "$mode" "$run"
 		done
 	done
 done

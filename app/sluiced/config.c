@@ -37,6 +37,7 @@ enum opt_id {
 	O_DISK_FLOOR,
 	O_RETA_STEER_MS,
 	O_AUTOSCALE,
+	O_LATENCY_STAMPS,
 	O_HELP,
 	O_MAX,
 };
@@ -60,6 +61,7 @@ static const struct option longopts[] = {
 	{ "disk-floor", required_argument, NULL, O_DISK_FLOOR },
 	{ "reta-steer-ms", required_argument, NULL, O_RETA_STEER_MS },
 	{ "autoscale", required_argument, NULL, O_AUTOSCALE },
+	{ "latency-stamps", optional_argument, NULL, O_LATENCY_STAMPS },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -72,8 +74,8 @@ usage(FILE *f)
 "  --config FILE              options as 'key = value' lines (command line wins)\n"
 "  --data-dir DIR             data directory (required)\n"
 "  --stream NAME:SHARDS[:none|deflate[:direct|fsync]]\n"
-"                             open stream NAME, creating it if missing (repeatable,\n"
-"                             at least one)\n"
+"                             open stream NAME, creating it with SHARDS shards if\n"
+"                             missing (repeatable, at least one)\n"
 "  --udp-port PORT:raw|framed[:STREAM]\n"
 "                             receive UDP PORT into STREAM (default: the first\n"
 "                             stream); raw: one datagram = one record, key = sender\n"
@@ -101,7 +103,11 @@ usage(FILE *f)
 "                             split hot and merge cold shards of STREAM by\n"
 "                             themselves; keys split-rps, split-bps, merge-rps,\n"
 "                             merge-bps, min-shards, max-shards, window-s,\n"
-"                             cooldown-s (docs/autoscale.md; repeatable)\n");
+"                             cooldown-s (docs/autoscale.md; repeatable)\n"
+"  --latency-stamps[=N]       benchmarks: records carry their send time in data\n"
+"                             bytes 0..7 (CLOCK_REALTIME ns, little-endian); sample\n"
+"                             1 in N (default 64) and serve ingest-to-durable\n"
+"                             latency on /sluice/latency (perf/README.md)\n");
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -246,7 +252,7 @@ apply(struct sluiced_cfg *cfg, int id, const char *name, const char *v, const ch
 	int ret;
 
 	if (id != O_ACCEPT_ANY_DST && id != O_BUFFERED_IO && id != O_HELP &&
-			(v == NULL || v[0] == '\0')) {
+			id != O_LATENCY_STAMPS && (v == NULL || v[0] == '\0')) {
 		msg(where, "option '--%s' needs a value", name);
 		return -1;
 	}
@@ -369,6 +375,23 @@ apply(struct sluiced_cfg *cfg, int id, const char *name, const char *v, const ch
 		cfg->n_autoscale++;
 		return 0;
 	}
+	case O_LATENCY_STAMPS:
+		/* No value (or true): the default rate; false/0: off; N: 1 in N. */
+		if (v == NULL || v[0] == '\0') {
+			cfg->latency_every = SLC_INGEST_LAT_EVERY_DEFAULT;
+			return 0;
+		}
+		if (parse_bool(v, &b) == 0 && strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
+			cfg->latency_every = b ? SLC_INGEST_LAT_EVERY_DEFAULT : 0;
+			return 0;
+		}
+		if (parse_u32(v, 0, 1u << 20, &cfg->latency_every) != 0) {
+			msg(where, "--latency-stamps '%s' is not valid: use no value (1 in %d "
+				"records), a number N from 1 to 1048576 (1 in N; 0: off), true or "
+				"false", v, SLC_INGEST_LAT_EVERY_DEFAULT);
+			return -1;
+		}
+		return 0;
 	case O_DISK_FLOOR:
 		if (slc_retention_floor_parse(v, &cfg->disk_floor) != 0) {
 			msg(where, "--disk-floor '%s' is not valid: use bytes (e.g. 2G, 512M, "

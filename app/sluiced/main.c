@@ -135,18 +135,28 @@ data_core_main(void *arg)
 	uint32_t idx = slc_ingest_core_index(c), n_cores = slc_ingest_n_cores(state.ing);
 	uint16_t q = (uint16_t)idx, p, n;
 	struct rte_mbuf *pkts[SLC_INGEST_BURST];
-	uint64_t now, last_stats = rte_rdtsc();
+	struct sluiced_core_cycles *cyc = &state.cycles[idx];
+	uint64_t now, last_stats = rte_rdtsc(), prev = last_stats;
 	uint32_t work;
+	bool busy = false;
 	int quiet = 0;
 
 	while (!__atomic_load_n(&stop_flag, __ATOMIC_ACQUIRE)) {
 		now = rte_rdtsc();
+		/* The previous iteration ran from prev to now (no extra TSC read). */
+		cyc->total += now - prev;
+		if (busy)
+			cyc->busy += now - prev;
+		prev = now;
+		work = 0;
 		for (p = 0; p < state.n_ports; p++) {
 			n = rte_eth_rx_burst(state.ports[p].port_id, q, pkts, SLC_INGEST_BURST);
 			if (n > 0)
 				slc_ingest_core_rx(c, state.ports[p].port_id, pkts, n, now);
+			work += n;
 		}
-		slc_ingest_core_poll(c, now);
+		work += slc_ingest_core_poll(c, now);
+		busy = work != 0;
 		send_replies(c, q);
 		if (main_is_data) {
 			/* Single lcore: this is also the control core. */
@@ -228,14 +238,6 @@ stream_open(const struct sluiced_cfg *cfg, const struct sluiced_stream_spec *sp,
 				"durability %s)\n", sp->name, sp->shards, cfg->data_dir,
 				slc_compression_name(set.compression),
 				slc_durability_name(set.durability));
-	} else if (o->st != NULL && o->st->nshards != sp->shards) {
-		fprintf(stderr, "sluiced: stream %s exists in %s with %u shards, but --stream asks "
-			"for %u: use --stream %s:%u (resharding is done with the sluice tool)\n",
-			sp->name, cfg->data_dir, o->st->nshards, sp->shards, sp->name,
-			o->st->nshards);
-		slc_stream_close(o->st);
-		o->st = NULL;
-		return 1;
 	}
 	if (o->st == NULL) {
 		fprintf(stderr, "sluiced: cannot open or create stream %s in %s: %s\n", sp->name,
@@ -276,6 +278,20 @@ stream_open(const struct sluiced_cfg *cfg, const struct sluiced_stream_spec *sp,
 		slc_stream_close(o->st);
 		o->st = NULL;
 		return 1;
+	}
+	/*
+	 * SHARDS applies when the stream is created: afterwards resharding (the sluice
+	 * tool, autoscaling) decides the count, so a differing SHARDS is only noted.
+	 */
+	{
+		uint32_t i, open = 0;
+
+		for (i = 0; i < o->st->nshards; i++)
+			open += o->st->shards[i].state == SLC_SHARD_OPEN;
+		if (open != sp->shards)
+			printf("sluiced: stream %s has %u open shards (%u in its table with the "
+				"closed ones); --stream %s:%u applies only when it is created\n",
+				sp->name, open, o->st->nshards, sp->name, sp->shards);
 	}
 	return 0;
 }
@@ -452,6 +468,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: cannot create the ingest engine: %s\n",
 			rte_strerror(rte_errno));
 		goto out_streams;
+	}
+	if (cfg.latency_every > 0) {
+		/* Benchmarks: the sender stamps records (perf/README.md, "Latency"). */
+		slc_ingest_set_latency(state.ing, cfg.latency_every);
+		printf("sluiced: latency sampling: 1 in %u records of >= 8 bytes per data core, "
+			"send time from data bytes 0..7 (CLOCK_REALTIME ns); /sluice/latency\n",
+			cfg.latency_every);
 	}
 	for (i = 0; i < nopen; i++) {
 		ret = slc_ingest_add_stream(state.ing, streams[i].st);

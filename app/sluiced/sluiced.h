@@ -68,6 +68,7 @@ struct sluiced_cfg {
 	struct sluiced_autoscale_spec autoscale[SLUICED_MAX_STREAMS];
 	uint32_t n_autoscale;
 	uint32_t reta_steer_ms;      /* --reta-steer-ms: RSS steering period; 0: off (default 1000) */
+	uint32_t latency_every;      /* --latency-stamps: sample 1 in N send stamps; 0: off */
 	char *config_file;
 };
 
@@ -79,6 +80,18 @@ struct sluiced_cfg {
 int sluiced_cfg_parse(struct sluiced_cfg *cfg, int argc, char **argv);
 void sluiced_cfg_free(struct sluiced_cfg *cfg);
 
+/*
+ * A data core's polling loop in TSC cycles, counted by that core (main.c) and
+ * read by telemetry: an iteration is busy when it received a packet or its
+ * engine poll did work (records off a ring, log completions). The VM this was
+ * written on exposes no PMU: busy cycles per record is how perf/ tells a data
+ * core's cost per record when it is not saturated.
+ */
+struct sluiced_core_cycles {
+	uint64_t busy;               /* cycles of busy iterations */
+	uint64_t total;              /* cycles of all iterations */
+} __rte_cache_aligned;
+
 /* What telemetry reads; set up by main before sluiced_telemetry_register(). */
 struct sluiced_state {
 	struct slc_ingest *ing;
@@ -89,6 +102,7 @@ struct sluiced_state {
 	uint64_t start_ms;
 	volatile int draining;
 	uint64_t mbuf_leak;
+	struct sluiced_core_cycles cycles[SLC_INGEST_MAX_CORES];    /* [core]: that core's */
 };
 
 /* Register /sluice/stats and /sluice/shards. Returns 0 or -errno. */
@@ -210,8 +224,9 @@ void sluiced_autoscale_stop(void);
 /* ---- RSS steering on the control core (steer.c, docs/dataplane.md "RSS steering") ---- */
 
 /*
- * After the engine started, with every port up (s->ports). Does nothing (0) when
- * --reta-steer-ms is 0, there is one data core, or no port has a programmed RETA.
+ * After the engine started, with every port up (s->ports). Registers /sluice/steer
+ * and prints one line; steering is off (the line says why) when --reta-steer-ms
+ * is 0, there is one data core, or no port has a programmed RETA. 0 or -errno.
  */
 int sluiced_steer_start(const struct sluiced_cfg *cfg, struct sluiced_state *s);
 /* Control loop: every --reta-steer-ms, move RETA buckets to the cores owning their records. */

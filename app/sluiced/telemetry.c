@@ -1,7 +1,7 @@
 /*
  * sluiced's telemetry commands on DPDK's telemetry socket: /sluice/stats,
- * /sluice/shards, and the live resharding requests /sluice/split and
- * /sluice/merge, which are handed to the control core (reshard.c) and waited
+ * /sluice/shards, /sluice/latency (benchmarks), and the live resharding
+ * requests /sluice/split and /sluice/merge, which are handed to the control core (reshard.c) and waited
  * for (docs/telemetry.md is the contract). They run on the telemetry
  * library's own thread and only read: core-private counters (plain aligned
  * uint64_t, written by one core each, so a read never tears), rte_eth_stats of
@@ -213,6 +213,10 @@ core_dict(struct sluiced_state *s, uint32_t i)
 	rte_tel_data_add_dict_u64(d, "log_write_bytes", ls.write_bytes);
 	rte_tel_data_add_dict_u64(d, "log_fsyncs", ls.fsyncs);
 	rte_tel_data_add_dict_u64(d, "log_enobufs", ls.enobufs);
+	rte_tel_data_add_dict_u64(d, "busy_cycles",
+		__atomic_load_n(&s->cycles[i].busy, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "poll_cycles",
+		__atomic_load_n(&s->cycles[i].total, __ATOMIC_RELAXED));
 	return d;
 }
 
@@ -447,6 +451,63 @@ cmd_reshard(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * /sluice/latency[,reset]: ingest-to-durable latency of the sampled records
+ * (sluiced --latency-stamps; lib/ingest, slc_ingest_latency), summed over the
+ * data cores, in nanoseconds. "reset" answers the figures so far, then has each
+ * data core clear its histogram at its next safe point (a benchmark drops its
+ * warm-up that way).
+ */
+static int
+cmd_latency(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct slc_ingest_latency l;
+	struct sluiced_state *s;
+	bool reset = false;
+
+	(void)cmd;
+	rte_tel_data_start_dict(d);
+	if (params != NULL && params[0] != '\0') {
+		if (strcmp(params, "reset") != 0) {
+			rte_tel_data_add_dict_string(d, "error", "params: none, or 'reset'");
+			return 0;
+		}
+		reset = true;
+	}
+	pthread_mutex_lock(&tel_lock);
+	s = tel_state;
+	if (s == NULL) {
+		rte_tel_data_add_dict_string(d, "state", "stopped");
+		pthread_mutex_unlock(&tel_lock);
+		return 0;
+	}
+	if (slc_ingest_latency(s->ing, &l) != 0) {
+		rte_tel_data_add_dict_u64(d, "every", 0);
+		rte_tel_data_add_dict_string(d, "error", "latency sampling is off: start sluiced "
+			"with --latency-stamps");
+		pthread_mutex_unlock(&tel_lock);
+		return 0;
+	}
+	rte_tel_data_add_dict_u64(d, "every", l.every);
+	rte_tel_data_add_dict_u64(d, "samples", l.samples);
+	rte_tel_data_add_dict_u64(d, "invalid", l.invalid);
+	rte_tel_data_add_dict_u64(d, "skipped", l.skipped);
+	rte_tel_data_add_dict_u64(d, "pending", l.pending);
+	rte_tel_data_add_dict_u64(d, "min_ns", l.min_ns);
+	rte_tel_data_add_dict_u64(d, "mean_ns", l.samples ? l.sum_ns / l.samples : 0);
+	rte_tel_data_add_dict_u64(d, "p50_ns", slc_ingest_latency_quantile(&l, 0.50));
+	rte_tel_data_add_dict_u64(d, "p90_ns", slc_ingest_latency_quantile(&l, 0.90));
+	rte_tel_data_add_dict_u64(d, "p99_ns", slc_ingest_latency_quantile(&l, 0.99));
+	rte_tel_data_add_dict_u64(d, "p999_ns", slc_ingest_latency_quantile(&l, 0.999));
+	rte_tel_data_add_dict_u64(d, "max_ns", l.max_ns);
+	if (reset) {
+		slc_ingest_latency_reset(s->ing);
+		rte_tel_data_add_dict_u64(d, "reset", 1);
+	}
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
 int
 sluiced_telemetry_register(struct sluiced_state *s)
 {
@@ -466,6 +527,10 @@ sluiced_telemetry_register(struct sluiced_state *s)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/sluice/merge", cmd_reshard,
 			"merge two adjacent shards live; params: STREAM,SHARD,ADJACENT_SHARD");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/latency", cmd_latency,
+			"ingest-to-durable latency of sampled records (--latency-stamps); "
+			"params: [reset]");
 	return ret;
 }
 

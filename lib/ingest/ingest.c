@@ -38,6 +38,11 @@
  *
  * Counters are plain uint64_t in core-private memory; the telemetry thread reads
  * them without locks (aligned 64-bit loads do not tear on x86-64 and arm64).
+ *
+ * Latency sampling (benchmarks only, off unless slc_ingest_set_latency() turned it
+ * on): the appending core remembers 1 in N records' send stamps per shard and
+ * turns them into ingest-to-durable latencies in its durability callback. Off, it
+ * costs one predictable branch per append and per watermark move.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +51,7 @@
 #include <time.h>
 
 #include <rte_atomic.h>
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
@@ -135,6 +141,35 @@ struct rawkey {
 	char key[44];                            /* "[v6]:port" fits in 48 with NUL */
 };
 
+/*
+ * Latency sampling (slc_ingest_set_latency): per owned shard, a FIFO of the
+ * sampled records not yet durable, in sequence order (a shard's records are
+ * appended in order, and its watermark only moves forward), so the durability
+ * callback pops from the head while the head's sequence number is below the
+ * new watermark: the cost is per sample, never a scan.
+ */
+struct lat_pend {
+	uint64_t seq;
+	uint64_t stamp_ns;
+};
+
+struct lat_fifo {
+	uint32_t head;                           /* free-running; index & (PENDING - 1) */
+	uint32_t tail;
+	struct lat_pend e[SLC_INGEST_LAT_PENDING];
+};
+
+struct lat_core {
+	/* owner: this core; hist read by any thread */
+	struct slc_ingest_latency hist;
+	uint32_t countdown;                      /* records of >= 8 bytes until the next sample */
+	uint64_t reset_seen;                     /* the engine's lat_reset last acted on */
+	struct lat_fifo **fifo;                  /* [cap_slots], allocated for owned slots */
+};
+
+_Static_assert((SLC_INGEST_LAT_PENDING & (SLC_INGEST_LAT_PENDING - 1)) == 0,
+	"the FIFO index wraps by mask");
+
 struct slc_ingest_core {
 	/* owner: this core; read by telemetry */
 	struct slc_ingest_core_stats stats;
@@ -160,6 +195,7 @@ struct slc_ingest_core {
 	int64_t now_ms;
 	uint32_t cur_bucket;                     /* RSS bucket of the frame being routed,
 	                                          * UINT32_MAX: none */
+	struct lat_core *lat;                    /* latency sampling; NULL: off */
 
 	/* owner: this core; read by the control core */
 	uint64_t (*hist)[2][SLC_INGEST_HIST_BUCKETS]; /* [slot][records, bytes][bucket] */
@@ -191,7 +227,11 @@ struct slc_ingest {
 	uint64_t tsc_per_ms;
 	uint64_t tsc_per_us;
 	int64_t base_ms;
+	uint32_t lat_every;                      /* latency sampling: 1 in N; 0: off */
 	char errmsg[512];
+
+	/* any thread bumps it; each data core clears its histogram when it sees it move */
+	uint64_t lat_reset;
 
 	/* owner: control core; loaded by data cores */
 	struct shard_map *map;
@@ -297,6 +337,235 @@ slc_ingest_set_port(struct slc_ingest *ing, uint16_t port, const struct rte_ethe
 	return 0;
 }
 
+/* ---------------------------------------------------------------- latency sampling */
+
+#define LAT_MASK (SLC_INGEST_LAT_PENDING - 1u)
+#define LAT_MAX_AGE_NS (3600ull * 1000000000ull)    /* older stamps are not stamps */
+
+int
+slc_ingest_set_latency(struct slc_ingest *ing, uint32_t every)
+{
+	if (ing->started || every > (1u << 20))
+		return -EINVAL;
+	ing->lat_every = every;
+	return 0;
+}
+
+uint32_t
+slc_ingest_latency_bucket(uint64_t ns)
+{
+	uint32_t k;
+
+	if (ns < (1ull << SLC_INGEST_LAT_MIN_LOG2))
+		return 0;
+	k = 63u - (uint32_t)__builtin_clzll(ns);
+	if (k >= SLC_INGEST_LAT_MAX_LOG2)
+		return SLC_INGEST_LAT_BUCKETS - 1;
+	return 1 + (k - SLC_INGEST_LAT_MIN_LOG2) * (1u << SLC_INGEST_LAT_SUB_BITS) +
+		(uint32_t)((ns >> (k - SLC_INGEST_LAT_SUB_BITS)) &
+		((1u << SLC_INGEST_LAT_SUB_BITS) - 1));
+}
+
+uint64_t
+slc_ingest_latency_bucket_high(uint32_t b)
+{
+	uint32_t k, s;
+
+	if (b == 0)
+		return (1ull << SLC_INGEST_LAT_MIN_LOG2) - 1;
+	if (b >= SLC_INGEST_LAT_BUCKETS - 1)
+		return UINT64_MAX;
+	k = SLC_INGEST_LAT_MIN_LOG2 + (b - 1) / (1u << SLC_INGEST_LAT_SUB_BITS);
+	s = (b - 1) % (1u << SLC_INGEST_LAT_SUB_BITS);
+	return (1ull << k) + ((uint64_t)(s + 1) << (k - SLC_INGEST_LAT_SUB_BITS)) - 1;
+}
+
+uint64_t
+slc_ingest_latency_quantile(const struct slc_ingest_latency *l, double q)
+{
+	uint64_t want, seen = 0, hi;
+	uint32_t b;
+
+	if (l->samples == 0 || !(q > 0))
+		return 0;
+	if (q > 1)
+		q = 1;
+	want = (uint64_t)((double)l->samples * q);
+	if ((double)want < (double)l->samples * q || want == 0)
+		want++;
+	for (b = 0; b < SLC_INGEST_LAT_BUCKETS; b++) {
+		seen += l->bucket[b];
+		if (seen >= want) {
+			hi = slc_ingest_latency_bucket_high(b);
+			return hi < l->max_ns ? hi : l->max_ns;
+		}
+	}
+	return l->max_ns;       /* the buckets were read while a core was adding */
+}
+
+static struct lat_core *
+lat_create(const struct slc_ingest *ing)
+{
+	struct lat_core *l = slc_calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->fifo = slc_calloc(ing->cap_slots, sizeof(*l->fifo));
+	if (l->fifo == NULL) {
+		slc_free(l);
+		return NULL;
+	}
+	l->hist.every = ing->lat_every;
+	l->countdown = ing->lat_every;
+	l->reset_seen = __atomic_load_n(&ing->lat_reset, __ATOMIC_RELAXED);
+	return l;
+}
+
+static void
+lat_free(struct lat_core *l, uint32_t cap_slots)
+{
+	uint32_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < cap_slots; i++)
+		slc_free(l->fifo[i]);
+	slc_free(l->fifo);
+	slc_free(l);
+}
+
+/*
+ * A FIFO for a slot this core starts to own. Without memory the slot is not
+ * sampled (its samples count as skipped): sampling never stops ingest.
+ */
+static void
+lat_slot_open(struct slc_ingest_core *c, uint32_t slot)
+{
+	if (c->lat != NULL && c->lat->fifo[slot] == NULL)
+		c->lat->fifo[slot] = slc_calloc(1, sizeof(struct lat_fifo));
+}
+
+/* After a successful append of r to slot: take 1 in `every` records of >= 8 bytes. */
+static inline void
+lat_sample(struct slc_ingest_core *c, uint32_t slot, const struct slc_record *r)
+{
+	struct lat_core *l = c->lat;
+	struct lat_fifo *f;
+	uint64_t stamp;
+
+	if (r->data_len < 8 || --l->countdown != 0)
+		return;
+	l->countdown = l->hist.every;
+	memcpy(&stamp, r->data, sizeof(stamp));
+	stamp = rte_le_to_cpu_64(stamp);
+	if (stamp == 0) {
+		l->hist.invalid++;
+		return;
+	}
+	f = l->fifo[slot];
+	if (unlikely(f == NULL || f->tail - f->head == SLC_INGEST_LAT_PENDING)) {
+		l->hist.skipped++;
+		return;
+	}
+	f->e[f->tail & LAT_MASK] = (struct lat_pend){ .seq = r->seq, .stamp_ns = stamp };
+	f->tail++;
+	l->hist.pending++;
+}
+
+static void
+lat_record(struct slc_ingest_latency *h, uint64_t ns)
+{
+	h->bucket[slc_ingest_latency_bucket(ns)]++;
+	h->sum_ns += ns;
+	if (h->samples == 0 || ns < h->min_ns)
+		h->min_ns = ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+	h->samples++;
+}
+
+/* slot's watermark moved to next_seq: every sample below it is durable now. */
+static void
+lat_durable(struct slc_ingest_core *c, uint32_t slot, uint64_t next_seq)
+{
+	struct lat_core *l = c->lat;
+	struct lat_fifo *f = l->fifo[slot];
+	const struct lat_pend *p;
+	struct timespec ts;
+	uint64_t now;
+
+	if (f == NULL || f->head == f->tail || f->e[f->head & LAT_MASK].seq >= next_seq)
+		return;
+	/* One clock read per watermark move, not per sample. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	do {
+		p = &f->e[f->head & LAT_MASK];
+		if (p->seq >= next_seq)
+			break;
+		f->head++;
+		l->hist.pending--;
+		if (p->stamp_ns > now || now - p->stamp_ns > LAT_MAX_AGE_NS)
+			l->hist.invalid++;
+		else
+			lat_record(&l->hist, now - p->stamp_ns);
+	} while (f->head != f->tail);
+}
+
+/* At the core's safe point: clear the histogram if a reset was asked for. */
+static inline void
+lat_check_reset(struct slc_ingest_core *c)
+{
+	struct lat_core *l = c->lat;
+	uint64_t r = __atomic_load_n(&c->ing->lat_reset, __ATOMIC_RELAXED);
+	uint64_t pending;
+
+	if (likely(r == l->reset_seen))
+		return;
+	pending = l->hist.pending;
+	memset(&l->hist, 0, sizeof(l->hist));
+	l->hist.every = c->ing->lat_every;
+	l->hist.pending = pending;
+	l->reset_seen = r;
+}
+
+void
+slc_ingest_latency_reset(struct slc_ingest *ing)
+{
+	if (ing->lat_every != 0)
+		__atomic_fetch_add(&ing->lat_reset, 1, __ATOMIC_RELAXED);
+}
+
+int
+slc_ingest_latency(struct slc_ingest *ing, struct slc_ingest_latency *out)
+{
+	const struct slc_ingest_latency *h;
+	uint64_t mn;
+	uint32_t i, b;
+
+	memset(out, 0, sizeof(*out));
+	out->every = ing->lat_every;
+	if (ing->lat_every == 0 || !ing->started)
+		return -ENOTSUP;
+	for (i = 0; i < ing->cfg.n_cores; i++) {
+		if (ing->cores[i] == NULL || ing->cores[i]->lat == NULL)
+			continue;
+		h = &ing->cores[i]->lat->hist;
+		out->samples += __atomic_load_n(&h->samples, __ATOMIC_RELAXED);
+		out->invalid += __atomic_load_n(&h->invalid, __ATOMIC_RELAXED);
+		out->skipped += __atomic_load_n(&h->skipped, __ATOMIC_RELAXED);
+		out->pending += __atomic_load_n(&h->pending, __ATOMIC_RELAXED);
+		out->sum_ns += __atomic_load_n(&h->sum_ns, __ATOMIC_RELAXED);
+		mn = __atomic_load_n(&h->min_ns, __ATOMIC_RELAXED);
+		if (mn != 0 && (out->min_ns == 0 || mn < out->min_ns))
+			out->min_ns = mn;
+		out->max_ns = RTE_MAX(out->max_ns, __atomic_load_n(&h->max_ns, __ATOMIC_RELAXED));
+		for (b = 0; b < SLC_INGEST_LAT_BUCKETS; b++)
+			out->bucket[b] += __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
 static void
 on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
 {
@@ -308,6 +577,8 @@ on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
 		slot = c->owned[i];
 		if (c->shard[slot] == sh) {
 			c->sstats[slot].durable = next_seq - c->start_seq[slot];
+			if (unlikely(c->lat != NULL))
+				lat_durable(c, slot, next_seq);
 			return;
 		}
 	}
@@ -343,9 +614,12 @@ core_create(struct slc_ingest *ing, uint32_t index)
 		c->flows = slc_calloc((size_t)ing->cfg.reta_size * ing->cfg.n_cores,
 			sizeof(*c->flows));
 	c->cur_bucket = UINT32_MAX;
+	if (ing->lat_every > 0)
+		c->lat = lat_create(ing);
 	if (c->scratch == NULL || c->shard == NULL || c->start_seq == NULL || c->owned == NULL ||
 			c->sstats == NULL || c->rawkeys == NULL || c->hist == NULL ||
-			(ing->cfg.reta_size > 0 && c->flows == NULL))
+			(ing->cfg.reta_size > 0 && c->flows == NULL) ||
+			(ing->lat_every > 0 && c->lat == NULL))
 		goto fail;
 	memset(c->sstats, 0, ing->cap_slots * sizeof(*c->sstats));
 	for (i = 0; i < ing->cfg.n_cores; i++) {
@@ -386,6 +660,7 @@ fail:
 	slc_free(c->rawkeys);
 	slc_free(c->hist);
 	slc_free(c->flows);
+	lat_free(c->lat, ing->cap_slots);
 	free(c);
 	return NULL;
 }
@@ -415,6 +690,7 @@ core_free(struct slc_ingest_core *c)
 	slc_free(c->rawkeys);
 	slc_free(c->hist);
 	slc_free(c->flows);
+	lat_free(c->lat, c->ing->cap_slots);
 	free(c);
 }
 
@@ -550,6 +826,7 @@ slc_ingest_start(struct slc_ingest *ing)
 		c->start_seq[i] = slc_log_shard_next_seq(sh);
 		c->sstats[i].next_seq = c->start_seq[i];
 		c->owned[c->n_owned++] = i;
+		lat_slot_open(c, i);
 	}
 	ing->map = map_build(ing, 1);
 	if (ing->map == NULL)
@@ -666,6 +943,8 @@ append_local(struct slc_ingest_core *c, uint32_t slot, struct slc_record *r, int
 		ss->stored++;
 		ss->bytes += r->key_len + r->data_len;
 		ss->next_seq = r->seq + 1;
+		if (unlikely(c->lat != NULL))
+			lat_sample(c, slot, r);
 	} else if (ret == -ENOBUFS) {
 		ss->drop[SLC_INGEST_D_LOG_FULL]++;
 	} else {
@@ -1033,6 +1312,7 @@ core_open_slot(struct slc_ingest_core *c, uint32_t slot)
 		return -errno;
 	c->start_seq[slot] = slc_log_shard_next_seq(sh);
 	c->sstats[slot].next_seq = c->start_seq[slot];
+	lat_slot_open(c, slot);
 	c->owned[c->n_owned++] = slot;
 	c->shard[slot] = sh;
 	return 0;
@@ -1085,6 +1365,8 @@ core_safe_point(struct slc_ingest_core *c)
 	c->map = m;
 	if (unlikely(c->acked_version != m->version))
 		__atomic_store_n(&c->acked_version, m->version, __ATOMIC_RELEASE);
+	if (unlikely(c->lat != NULL))
+		lat_check_reset(c);
 	seq = __atomic_load_n(&c->req.seq, __ATOMIC_ACQUIRE);
 	if (likely(seq == c->req.done))
 		return;

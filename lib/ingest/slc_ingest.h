@@ -306,4 +306,78 @@ int slc_ingest_flow_counts(struct slc_ingest *ing, uint64_t *out);
 int slc_ingest_set_reta_size(struct slc_ingest *ing, uint32_t reta_size);
 uint32_t slc_ingest_reta_size(const struct slc_ingest *ing);
 
+/* ---- ingest-to-durable latency sampling (benchmarks; off by default) ---- */
+
+/*
+ * For benchmarks whose sender stamps its send time into every record: data bytes
+ * [0, 8) hold CLOCK_REALTIME in nanoseconds, little-endian (perf/gen's --stamp).
+ * With sampling on, each data core takes 1 in `every` of the records of at least
+ * 8 data bytes it appends, and remembers (shard, sequence number, stamp) in a
+ * bounded per-shard FIFO (SLC_INGEST_LAT_PENDING entries). When the shard's
+ * durable watermark passes that sequence number (the log writer's durability
+ * callback, at the stream's durability level), CLOCK_REALTIME now minus the
+ * stamp goes into the core's histogram. So a latency covers the sender's queue,
+ * the link, the receive path, the wait for the block to be written (linger) and
+ * the write (and fdatasync with `fsync`); it is only as exact as the two clocks
+ * agree (one machine: the same clock).
+ *
+ * The histogram is log-linear: bucket 0 holds everything below 2^10 ns (~1 us);
+ * then each power of two from 2^10 to 2^34 ns (~17 s) is cut into 2^5 = 32
+ * equal buckets (each at most 1/32 = 3.1 % wide relative to its values); the
+ * last bucket holds 2^34 ns and above. Per-core, written by the core only,
+ * read without locks by any thread (like the other counters).
+ */
+#define SLC_INGEST_LAT_SUB_BITS 5
+#define SLC_INGEST_LAT_MIN_LOG2 10
+#define SLC_INGEST_LAT_MAX_LOG2 34
+#define SLC_INGEST_LAT_BUCKETS \
+	(2 + (SLC_INGEST_LAT_MAX_LOG2 - SLC_INGEST_LAT_MIN_LOG2) * (1 << SLC_INGEST_LAT_SUB_BITS))
+#define SLC_INGEST_LAT_PENDING 1024  /* sampled records per shard waiting for durability */
+#define SLC_INGEST_LAT_EVERY_DEFAULT 64
+
+struct slc_ingest_latency {
+	uint32_t every;              /* 1 record in `every` sampled per core; 0: off */
+	uint64_t samples;            /* latencies in the histogram */
+	uint64_t invalid;            /* sampled records without a usable stamp: 0, later than
+	                              * the time it became durable, or more than an hour old */
+	uint64_t skipped;            /* sampled records not tracked: the shard's FIFO was full */
+	uint64_t pending;            /* tracked, not durable yet */
+	uint64_t sum_ns;             /* of the samples: the mean is sum_ns / samples */
+	uint64_t min_ns;             /* 0 when there is no sample */
+	uint64_t max_ns;
+	uint64_t bucket[SLC_INGEST_LAT_BUCKETS];
+};
+
+/*
+ * Turn sampling on (every >= 1) or off (0) before slc_ingest_start(). Returns 0,
+ * or -EINVAL (started, or every above 1048576).
+ */
+int slc_ingest_set_latency(struct slc_ingest *ing, uint32_t every);
+
+/*
+ * The histograms of every core summed into *out (a copy read while the cores
+ * run). Returns 0 or -ENOTSUP (sampling is off: out->every is 0).
+ */
+int slc_ingest_latency(struct slc_ingest *ing, struct slc_ingest_latency *out);
+
+/*
+ * Clear every core's histogram and counters (not the records still waiting for
+ * durability): each core clears its own at its next safe point, so a benchmark
+ * can drop its warm-up. Any thread. No-op when sampling is off.
+ */
+void slc_ingest_latency_reset(struct slc_ingest *ing);
+
+/* The bucket a latency of ns nanoseconds falls into. */
+uint32_t slc_ingest_latency_bucket(uint64_t ns);
+
+/* The largest latency (ns) bucket b holds (UINT64_MAX for the last bucket). */
+uint64_t slc_ingest_latency_bucket_high(uint32_t b);
+
+/*
+ * The q-quantile (0 < q <= 1) of l in ns: the largest value of the bucket holding
+ * the ceil(q * samples)-th smallest sample, capped by max_ns (so at most 3.1 %
+ * above the true value, never below it). 0 when l has no sample.
+ */
+uint64_t slc_ingest_latency_quantile(const struct slc_ingest_latency *l, double q);
+
 #endif /* SLC_INGEST_H */
