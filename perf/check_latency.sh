@@ -24,7 +24,6 @@ DELAY=2
 [ "${1:-}" = "--delay" ] && DELAY=$2
 GEN=$BUILD_DIR/perf/sluice-gen
 SLUICED=$BUILD_DIR/app/sluiced/sluiced
-SLUICE=$BUILD_DIR/app/sluice/sluice
 WORK=$(mktemp -d /tmp/check_latency.XXXXXX)
 DATA=
 SPID=
@@ -42,7 +41,7 @@ fail() {
 	exit 1
 }
 
-ninja -C "$BUILD_DIR" perf/sluice-gen app/sluiced/sluiced app/sluice/sluice >/dev/null ||
+ninja -C "$BUILD_DIR" perf/sluice-gen app/sluiced/sluiced >/dev/null ||
 	fail "build"
 
 tel() {   # tel CMD: the value of one telemetry command as JSON
