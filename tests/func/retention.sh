@@ -171,6 +171,8 @@ expect_eq "last record" "$(cut -f1,2 "$WORK/last")" "$(python3 -c "print($BASE +
 # ---------------------------------------------------------------- sluiced
 [ -x "$SLUICED" ] || fail "$SLUICED is not an executable"
 EAL=(--no-huge --no-shconf -m 256 --no-pci --file-prefix "sluice-ret-$$" -l 0)
+# the EAL runtime directory sluiced leaves behind goes with the work dir
+trap 'rm -rf "/var/run/dpdk/sluice-ret-$$"; cleanup' EXIT
 SH=$D/streams/live/shardId-000000000000
 
 start_sluiced() {   # start_sluiced OUT EXTRA-OPTIONS...

@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh" "$@"
 
 [ -x "$SLUICED" ] || fail "$SLUICED is not an executable"
 EAL=(--no-huge --no-shconf -m 256 --no-pci --file-prefix "sluice-test-$$" -l 0)
+# the EAL runtime directory sluiced leaves behind goes with the work dir
+trap 'rm -rf "/var/run/dpdk/sluice-test-$$"; cleanup' EXIT
 
 check "start sluiced with --stream s:2"
 "$SLUICED" "${EAL[@]}" -- --data-dir "$D" --stream s:2 >"$WORK/d.out" 2>"$WORK/d.err" &

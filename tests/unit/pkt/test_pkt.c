@@ -1822,7 +1822,7 @@ main(int argc, char **argv)
 	char prefix[64];
 	char *eal[] = {
 		argv[0], "--no-huge", "--no-shconf", "-m", "128", "--no-pci", "-l", "0",
-		"--log-level=*:error", prefix,
+		"--log-level=*:error", "--no-telemetry", prefix,
 	};
 	CU_pSuite s;
 	unsigned int fails;
@@ -1882,6 +1882,8 @@ main(int argc, char **argv)
 	fails = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	CU_cleanup_registry();
 	rte_mempool_free(pool);
+	snprintf(prefix, sizeof(prefix), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(prefix);          /* DPDK leaves its (empty with --no-shconf) runtime dir */
 	return fails == 0 ? 0 : 1;
 }
