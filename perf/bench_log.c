@@ -44,6 +44,7 @@
 #include <liburing.h>
 #include <rte_log.h>
 
+#include "perf_util.h"
 #include "slc_block.h"
 #include "slc_hashkey.h"
 #include "slc_log.h"
@@ -752,40 +753,6 @@ usage(FILE *f)
 }
 
 static int
-parse_num(const char *s, uint64_t unit_k, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		v *= unit_k;
-		end++;
-		break;
-	case 'm': case 'M':
-		v *= unit_k * unit_k;
-		end++;
-		break;
-	case 'g': case 'G':
-		v *= unit_k * unit_k * unit_k;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int
 parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	enum {
@@ -837,21 +804,21 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->dir = optarg;
 			break;
 		case O_RECORDS:
-			if (parse_num(optarg, 1000, &o->records) != 0 || o->records == 0)
+			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0)
 				goto bad;
 			break;
 		case O_SIZE:
-			if (parse_num(optarg, 1024, &v) != 0 || v > SLC_BLOCK_PAYLOAD_MAX)
+			if (perf_parse_num(optarg, 1024, &v) != 0 || v > SLC_BLOCK_PAYLOAD_MAX)
 				goto bad;
 			o->size = (uint32_t)v;
 			break;
 		case O_SHARDS:
-			if (parse_num(optarg, 1000, &v) != 0 || v == 0 || v > SLC_STREAM_SHARDS_MAX)
+			if (perf_parse_num(optarg, 1000, &v) != 0 || v == 0 || v > SLC_STREAM_SHARDS_MAX)
 				goto bad;
 			o->shards = (uint32_t)v;
 			break;
 		case O_KEYLEN:
-			if (parse_num(optarg, 1000, &v) != 0 || v < SLC_PKEY_MIN || v > SLC_PKEY_MAX)
+			if (perf_parse_num(optarg, 1000, &v) != 0 || v < SLC_PKEY_MIN || v > SLC_PKEY_MAX)
 				goto bad;
 			o->key_len = (uint32_t)v;
 			break;
@@ -872,12 +839,12 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 				goto bad;
 			break;
 		case O_RUNS:
-			if (parse_num(optarg, 1000, &v) != 0 || v == 0 || v > BENCH_MAX_RUNS)
+			if (perf_parse_num(optarg, 1000, &v) != 0 || v == 0 || v > BENCH_MAX_RUNS)
 				goto bad;
 			o->runs = (uint32_t)v;
 			break;
 		case O_POLL:
-			if (parse_num(optarg, 1000, &v) != 0 || v == 0 || v > UINT32_MAX)
+			if (perf_parse_num(optarg, 1000, &v) != 0 || v == 0 || v > UINT32_MAX)
 				goto bad;
 			o->poll_every = (uint32_t)v;
 			break;
@@ -885,18 +852,18 @@ parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->prehash = true;
 			break;
 		case O_MAXREC:
-			if (parse_num(optarg, 1024, &v) != 0 || v == 0 || v > UINT32_MAX)
+			if (perf_parse_num(optarg, 1024, &v) != 0 || v == 0 || v > UINT32_MAX)
 				goto bad;
 			o->max_record = (uint32_t)v;
 			break;
 		case O_CBS:
-			if (parse_num(optarg, 1024, &v) != 0 || v == 0 || v % 4096 != 0 ||
+			if (perf_parse_num(optarg, 1024, &v) != 0 || v == 0 || v % 4096 != 0 ||
 					v > (64u << 20))
 				goto bad;
 			o->ceiling_bs = (uint32_t)v;
 			break;
 		case O_CQD:
-			if (parse_num(optarg, 1000, &v) != 0 || v == 0 || v > 4096)
+			if (perf_parse_num(optarg, 1000, &v) != 0 || v == 0 || v > 4096)
 				goto bad;
 			o->ceiling_qd = (uint32_t)v;
 			break;

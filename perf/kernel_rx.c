@@ -64,6 +64,7 @@
 
 #include <rte_log.h>
 
+#include "perf_util.h"
 #include "slc_frame.h"
 #include "slc_hashkey.h"
 #include "slc_log.h"
@@ -238,15 +239,6 @@ on_signal(int sig)
 	stop_sig = 1;
 }
 
-static uint64_t
-now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
 {
@@ -258,14 +250,14 @@ on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
 		__atomic_store_n(&t->durable, t->durable + next_seq - t->durable_seq[i],
 			__ATOMIC_RELEASE);
 		t->durable_seq[i] = next_seq;
-		__atomic_store_n(&t->last_durable_ns, now_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
+		__atomic_store_n(&t->last_durable_ns, perf_now_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
 	}
 }
 
 static void
 poll_writer(struct rx_thread *t)
 {
-	int rc = slc_log_poll(t->w, now_ns(CLOCK_MONOTONIC) / 1000);
+	int rc = slc_log_poll(t->w, perf_now_ns(CLOCK_MONOTONIC) / 1000);
 
 	if (rc < 0 && t->err == 0) {
 		t->err = rc;
@@ -538,7 +530,7 @@ thread_main(void *arg)
 		n = recvmmsg(t->fd, t->msgs, RX_BURST, MSG_WAITFORONE, NULL);
 		if (n > 0) {
 			struct timespec ts;
-			uint64_t mono = now_ns(CLOCK_MONOTONIC);
+			uint64_t mono = perf_now_ns(CLOCK_MONOTONIC);
 
 			clock_gettime(CLOCK_REALTIME, &ts);
 			t->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -574,9 +566,9 @@ thread_main(void *arg)
 		drain_in(t);
 		poll_writer(t);
 	}
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = perf_now_ns(CLOCK_MONOTONIC);
 	rc = slc_log_sync(t->w);
-	t->sync_s = (double)(now_ns(CLOCK_MONOTONIC) - t0) * 1e-9;
+	t->sync_s = (double)(perf_now_ns(CLOCK_MONOTONIC) - t0) * 1e-9;
 	if (rc != 0 && t->err == 0) {
 		t->err = rc;
 		snprintf(t->errmsg, sizeof(t->errmsg), "thread %u: slc_log_sync: %s", t->idx,
@@ -691,47 +683,6 @@ usage(FILE *f)
 		"kernel_drops=.. seconds=.. records_per_s=.. cpu_s=.. ...\n");
 }
 
-static int
-parse_count(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	uint64_t mul = 1;
-	char *end;
-
-	if (s[0] == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000;
-	if (mul != 1)
-		end++;
-	if (*end != '\0')
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
-}
-
-static int
-parse_u32(const char *name, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	uint64_t v;
-
-	if (parse_count(s, &v) != 0 || v < lo || v > hi) {
-		fprintf(stderr, "kernel_rx: --%s %s: expected a whole number in %u..%u\n", name, s,
-			lo, hi);
-		return -EINVAL;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
 enum {
 	OPT_PORT = 256,
 	OPT_MODE,
@@ -780,7 +731,7 @@ parse_args(int argc, char **argv, struct rx_opts *o)
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PORT:
-			if (parse_u32("port", optarg, 1, 65535, &v) != 0)
+			if (perf_parse_u32("kernel_rx", "port", optarg, 1000, 1, 65535, &v) != 0)
 				return -EINVAL;
 			o->port = (uint16_t)v;
 			break;
@@ -808,11 +759,13 @@ parse_args(int argc, char **argv, struct rx_opts *o)
 			o->stream = optarg;
 			break;
 		case OPT_SHARDS:
-			if (parse_u32("shards", optarg, 1, SLC_STREAM_SHARDS_MAX, &o->shards) != 0)
+			if (perf_parse_u32("kernel_rx", "shards",
+					optarg, 1000, 1, SLC_STREAM_SHARDS_MAX, &o->shards) != 0)
 				return -EINVAL;
 			break;
 		case OPT_THREADS:
-			if (parse_u32("threads", optarg, 1, RX_MAX_THREADS, &o->threads) != 0)
+			if (perf_parse_u32("kernel_rx", "threads",
+					optarg, 1000, 1, RX_MAX_THREADS, &o->threads) != 0)
 				return -EINVAL;
 			break;
 		case OPT_COMPRESSION:
@@ -830,7 +783,7 @@ parse_args(int argc, char **argv, struct rx_opts *o)
 			}
 			break;
 		case OPT_RECORDS:
-			if (parse_count(optarg, &o->records) != 0 || o->records == 0) {
+			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
 				fprintf(stderr, "kernel_rx: --records %s: expected a count >= 1 "
 					"(k/m/g suffixes)\n", optarg);
 				return -EINVAL;
@@ -847,7 +800,8 @@ parse_args(int argc, char **argv, struct rx_opts *o)
 			}
 			break;
 		case OPT_IDLE_MS:
-			if (parse_u32("idle-ms", optarg, 1, 3600000, &o->idle_ms) != 0)
+			if (perf_parse_u32("kernel_rx", "idle-ms",
+					optarg, 1000, 1, 3600000, &o->idle_ms) != 0)
 				return -EINVAL;
 			break;
 		case OPT_QUIET:
@@ -1133,7 +1087,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	cpu0 = rusage_cpu_s();
-	start_ns = now_ns(CLOCK_MONOTONIC);
+	start_ns = perf_now_ns(CLOCK_MONOTONIC);
 	printf("kernel_rx: listening on 127.0.0.1:%u (%s, %u thread%s, SO_RCVBUF %d B), "
 		"stream %s: %u shards in %s (compression %s, durability %s)\n", o.port,
 		o.mode == RX_MODE_RAW ? "raw" : "framed", o.threads, o.threads > 1 ? "s" : "",
@@ -1143,7 +1097,7 @@ main(int argc, char **argv)
 
 	/* Decide when to stop; the threads do the work. */
 	for (;;) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		uint64_t now = perf_now_ns(CLOCK_MONOTONIC);
 		bool any_err = false;
 
 		durable = 0;

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "perf_util.h"
 #include "slc_frame.h"
 
 #define US_BURST 64u                   /* datagrams per sendmmsg */
@@ -87,15 +88,6 @@ on_signal(int sig)
 	stop_sig = 1;
 }
 
-static uint64_t
-now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 usage(FILE *f)
 {
@@ -120,57 +112,6 @@ usage(FILE *f)
 		"  --quiet            only the RESULT line\n"
 		"Prints what it sent, then one line: RESULT tool=udpsend records=N datagrams=D\n"
 		"seconds=T records_per_s=X ...\n");
-}
-
-static int
-parse_num(const char *s, uint64_t unit_k, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (s[0] == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		v *= unit_k;
-		end++;
-		break;
-	case 'm': case 'M':
-		v *= unit_k * unit_k;
-		end++;
-		break;
-	case 'g': case 'G':
-		v *= unit_k * unit_k * unit_k;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_u32(const char *name, const char *s, uint64_t unit_k, uint32_t lo, uint32_t hi,
-	uint32_t *out)
-{
-	uint64_t v;
-
-	if (parse_num(s, unit_k, &v) != 0 || v < lo || v > hi) {
-		fprintf(stderr, "udpsend: --%s %s: expected a whole number in %u..%u\n", name, s,
-			lo, hi);
-		return -EINVAL;
-	}
-	*out = (uint32_t)v;
-	return 0;
 }
 
 enum {
@@ -235,7 +176,7 @@ parse_args(int argc, char **argv, struct us_opts *o)
 			have_dst = true;
 			break;
 		case OPT_PORT:
-			if (parse_u32("port", optarg, 1000, 1, 65535, &v) != 0)
+			if (perf_parse_u32("udpsend", "port", optarg, 1000, 1, 65535, &v) != 0)
 				return -EINVAL;
 			o->port = (uint16_t)v;
 			have_port = true;
@@ -253,12 +194,13 @@ parse_args(int argc, char **argv, struct us_opts *o)
 			have_mode = true;
 			break;
 		case OPT_SIZE:
-			if (parse_u32("size", optarg, 1024, 0, US_MAX_PAYLOAD, &o->size) != 0)
+			if (perf_parse_u32("udpsend", "size",
+					optarg, 1024, 0, US_MAX_PAYLOAD, &o->size) != 0)
 				return -EINVAL;
 			have_size = true;
 			break;
 		case OPT_RECORDS:
-			if (parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
+			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
 				fprintf(stderr, "udpsend: --records %s: expected a count >= 1 "
 					"(k/m/g suffixes)\n", optarg);
 				return -EINVAL;
@@ -266,19 +208,22 @@ parse_args(int argc, char **argv, struct us_opts *o)
 			have_records = true;
 			break;
 		case OPT_KEYS:
-			if (parse_u32("keys", optarg, 1000, 1, US_MAX_KEYS_FRAMED, &o->keys) != 0)
+			if (perf_parse_u32("udpsend", "keys",
+					optarg, 1000, 1, US_MAX_KEYS_FRAMED, &o->keys) != 0)
 				return -EINVAL;
 			break;
 		case OPT_KEY_LEN:
-			if (parse_u32("key-len", optarg, 1000, 8, US_MAX_KEY_LEN, &o->key_len) != 0)
+			if (perf_parse_u32("udpsend", "key-len",
+					optarg, 1000, 8, US_MAX_KEY_LEN, &o->key_len) != 0)
 				return -EINVAL;
 			break;
 		case OPT_FRAME_RECORDS:
-			if (parse_u32("frame-records", optarg, 1000, 1, 65535, &o->rpf) != 0)
+			if (perf_parse_u32("udpsend", "frame-records",
+					optarg, 1000, 1, 65535, &o->rpf) != 0)
 				return -EINVAL;
 			break;
 		case OPT_RATE:
-			if (parse_num(optarg, 1000, &o->rate) != 0 || o->rate == 0) {
+			if (perf_parse_num(optarg, 1000, &o->rate) != 0 || o->rate == 0) {
 				fprintf(stderr, "udpsend: --rate %s: expected records per second "
 					">= 1 (k/m/g suffixes)\n", optarg);
 				return -EINVAL;
@@ -600,7 +545,7 @@ run(struct us_state *s, uint64_t *t0_ns, uint64_t *t1_ns)
 	uint32_t per_dgram = o->mode == US_MODE_RAW ? 1 : o->rpf;
 	int rc = 0;
 
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = perf_now_ns(CLOCK_MONOTONIC);
 	deadline = t0 + (uint64_t)(o->seconds * 1e9);
 	now = t0;
 	*t0_ns = t0;
@@ -610,7 +555,7 @@ run(struct us_state *s, uint64_t *t0_ns, uint64_t *t1_ns)
 		uint32_t n, i, key = 0;
 		int fd;
 
-		now = now_ns(CLOCK_MONOTONIC);
+		now = perf_now_ns(CLOCK_MONOTONIC);
 		if (now >= deadline)
 			break;
 		if (o->rate != 0) {
@@ -639,7 +584,7 @@ run(struct us_state *s, uint64_t *t0_ns, uint64_t *t1_ns)
 		if (n > US_BURST)
 			n = US_BURST;
 		if (o->stamp)
-			stamp = now_ns(CLOCK_REALTIME);
+			stamp = perf_now_ns(CLOCK_REALTIME);
 		if (o->mode == US_MODE_RAW) {
 			key = (uint32_t)(s->next_key++ % s->n_socks);
 			fd = s->socks[key];
@@ -664,7 +609,7 @@ run(struct us_state *s, uint64_t *t0_ns, uint64_t *t1_ns)
 		s->datagrams += n;
 	}
 out:
-	*t1_ns = now_ns(CLOCK_MONOTONIC);
+	*t1_ns = perf_now_ns(CLOCK_MONOTONIC);
 	return rc;
 }
 

@@ -33,6 +33,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "perf_util.h"
+
 #define RL_MAX_CLIENTS 64u
 #define RL_MAX_PIPELINE 65536u
 #define RL_MAX_KEY_LEN 256u
@@ -67,15 +69,6 @@ struct rl_client {
 };
 
 static const char filler[] = "{\"t\":21.5,\"h\":40,\"p\":1013,\"v\":3.30,\"s\":\"ok\"}";
-
-static uint64_t
-now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 key_text(uint32_t k, uint32_t key_len, char *buf)
@@ -157,12 +150,12 @@ client_main(void *arg)
 	}
 	for (i = 0; i < o->keys; i++)
 		key_text(i, o->key_len, keys + (size_t)i * o->key_len);
-	cl->t0_ns = now_ns(CLOCK_MONOTONIC);
+	cl->t0_ns = perf_now_ns(CLOCK_MONOTONIC);
 	deadline = cl->t0_ns + (uint64_t)(o->seconds * 1e9);
 	while (cl->sent < cl->records) {
-		uint64_t stamp = now_ns(CLOCK_REALTIME);
+		uint64_t stamp = perf_now_ns(CLOCK_REALTIME);
 
-		if (now_ns(CLOCK_MONOTONIC) >= deadline)
+		if (perf_now_ns(CLOCK_MONOTONIC) >= deadline)
 			break;
 		n = cl->records - cl->sent < P ? (uint32_t)(cl->records - cl->sent) : P;
 		for (i = 0; i < n; i++, j++) {
@@ -215,10 +208,10 @@ client_main(void *arg)
 			freeReplyObject(r);
 		}
 	}
-	cl->t1_ns = now_ns(CLOCK_MONOTONIC);
+	cl->t1_ns = perf_now_ns(CLOCK_MONOTONIC);
 out:
 	if (cl->t1_ns == 0)
-		cl->t1_ns = now_ns(CLOCK_MONOTONIC);
+		cl->t1_ns = perf_now_ns(CLOCK_MONOTONIC);
 	free(seq);
 	free(keys);
 	free(data);
@@ -245,47 +238,6 @@ usage(FILE *f)
 		"  --seconds T       stop sending after T seconds (300)\n"
 		"Prints its figures, then: RESULT tool=redis_load records_sent=.. records_acked=..\n"
 		"errors=.. seconds=.. records_per_s=.. client_cpu_s=.. xlen=..\n");
-}
-
-static int
-parse_count(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	uint64_t mul = 1;
-	char *end;
-
-	if (s[0] == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000;
-	if (mul != 1)
-		end++;
-	if (*end != '\0')
-		return -EINVAL;
-	*out = v * mul;
-	return 0;
-}
-
-static int
-parse_u32(const char *name, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	uint64_t v;
-
-	if (parse_count(s, &v) != 0 || v < lo || v > hi) {
-		fprintf(stderr, "redis_load: --%s %s: expected a whole number in %u..%u\n", name,
-			s, lo, hi);
-		return -EINVAL;
-	}
-	*out = (uint32_t)v;
-	return 0;
 }
 
 static int
@@ -330,7 +282,7 @@ parse_args(int argc, char **argv, struct rl_opts *o)
 			o->host = optarg;
 			break;
 		case 'p':
-			if (parse_u32("port", optarg, 1, 65535, &v) != 0)
+			if (perf_parse_u32("redis_load", "port", optarg, 1000, 1, 65535, &v) != 0)
 				return -EINVAL;
 			o->port = (int)v;
 			break;
@@ -342,31 +294,36 @@ parse_args(int argc, char **argv, struct rl_opts *o)
 			o->stream = optarg;
 			break;
 		case 'n':
-			if (parse_count(optarg, &o->records) != 0 || o->records == 0) {
+			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
 				fprintf(stderr, "redis_load: --records %s: expected a count >= 1 "
 					"(k/m/g suffixes)\n", optarg);
 				return -EINVAL;
 			}
 			break;
 		case 'S':
-			if (parse_u32("size", optarg, 0, 512u << 20, &o->size) != 0)
+			if (perf_parse_u32("redis_load", "size",
+					optarg, 1000, 0, 512u << 20, &o->size) != 0)
 				return -EINVAL;
 			have_size = true;
 			break;
 		case 'k':
-			if (parse_u32("keys", optarg, 1, 1u << 24, &o->keys) != 0)
+			if (perf_parse_u32("redis_load", "keys",
+					optarg, 1000, 1, 1u << 24, &o->keys) != 0)
 				return -EINVAL;
 			break;
 		case 'L':
-			if (parse_u32("key-len", optarg, 8, RL_MAX_KEY_LEN, &o->key_len) != 0)
+			if (perf_parse_u32("redis_load", "key-len",
+					optarg, 1000, 8, RL_MAX_KEY_LEN, &o->key_len) != 0)
 				return -EINVAL;
 			break;
 		case 'P':
-			if (parse_u32("pipeline", optarg, 1, RL_MAX_PIPELINE, &o->pipeline) != 0)
+			if (perf_parse_u32("redis_load", "pipeline",
+					optarg, 1000, 1, RL_MAX_PIPELINE, &o->pipeline) != 0)
 				return -EINVAL;
 			break;
 		case 'c':
-			if (parse_u32("clients", optarg, 1, RL_MAX_CLIENTS, &o->clients) != 0)
+			if (perf_parse_u32("redis_load", "clients",
+					optarg, 1000, 1, RL_MAX_CLIENTS, &o->clients) != 0)
 				return -EINVAL;
 			break;
 		case 't':
