@@ -1069,6 +1069,7 @@ sluiced_autoscale_start(const struct sluiced_cfg *cfg, struct slc_ingest *ing)
 		memset(p, 0, sizeof(*p));
 		p->sp = *sp;
 		p->sid = (uint32_t)sid;
+		slc_ingest_set_hist(ing, p->sid, true);   /* the split key comes from it */
 		p->name = p->sp.stream;     /* a copy: telemetry may outlive the stream handles */
 		p->hstep = (sp->window_s + HRING - 2) / (HRING - 1);
 		if (p->hstep == 0)

@@ -214,6 +214,7 @@ struct slc_ingest {
 	uint32_t n_streams;
 	uint32_t first_slot[SLC_INGEST_MAX_STREAMS];
 	uint16_t udp_stream[65536];
+	uint8_t hist_on[SLC_INGEST_MAX_STREAMS];  /* control core writes, data cores read */
 	struct rte_ether_addr mac[SLC_PKT_MAX_PORTS];
 	bool mac_set[SLC_PKT_MAX_PORTS];
 	struct slc_ingest_shard_info *slots;     /* [cap_slots]; appended by the control core */
@@ -1029,7 +1030,7 @@ route(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 	bool raw = u != NULL;
 
 	ss->records_rx++;
-	{
+	if (__atomic_load_n(&c->ing->hist_on[sid], __ATOMIC_RELAXED)) {
 		uint64_t (*hb)[SLC_INGEST_HIST_BUCKETS] = c->hist[e->slot];
 		uint32_t b = (uint32_t)((h - e->start) >> e->shift);
 
@@ -1612,6 +1613,15 @@ slc_ingest_shard_stats_sum(struct slc_ingest *ing, uint32_t slot,
 }
 
 /* ---------------------------------------------------------------- observation */
+
+int
+slc_ingest_set_hist(struct slc_ingest *ing, uint32_t stream_id, bool on)
+{
+	if (stream_id >= ing->n_streams)
+		return -EINVAL;
+	__atomic_store_n(&ing->hist_on[stream_id], on ? 1 : 0, __ATOMIC_RELAXED);
+	return 0;
+}
 
 int
 slc_ingest_shard_hist(struct slc_ingest *ing, uint32_t slot, struct slc_ingest_hist *out)

@@ -277,7 +277,8 @@ bool slc_ingest_slot_closed(const struct slc_ingest *ing, uint32_t slot);
  * into buckets of 2^shift hash keys (bucket i starts at start + i * 2^shift; the
  * last one may be shorter), at most SLC_INGEST_HIST_BUCKETS of them. The routing
  * core counts every record it routes to the shard (records_rx) and its key + data
- * bytes, so the control core can find the hash key that halves a shard's traffic.
+ * bytes, while slc_ingest_set_hist() is on for the stream (autoscaling turns it
+ * on), so the control core can find the hash key that halves a shard's traffic.
  * Counters only grow; take differences between two reads.
  */
 struct slc_ingest_hist {
@@ -288,6 +289,13 @@ struct slc_ingest_hist {
 	uint64_t records[SLC_INGEST_HIST_BUCKETS];
 	uint64_t bytes[SLC_INGEST_HIST_BUCKETS];
 };
+
+/*
+ * Count the histogram of stream_id's shards (on) or not (off, the default: the
+ * per-record cost is then one branch). Any time, from the control core; data
+ * cores see it at their next record. 0 or -EINVAL.
+ */
+int slc_ingest_set_hist(struct slc_ingest *ing, uint32_t stream_id, bool on);
 
 /* Sum slot's histogram over every core. 0 or -EINVAL (no such slot). */
 int slc_ingest_shard_hist(struct slc_ingest *ing, uint32_t slot, struct slc_ingest_hist *out);

@@ -34,6 +34,8 @@ engine_make(uint32_t n_cores, uint32_t nshards)
 	ifx_cfg(&cfg, n_cores, 256);
 	ifx_engine_create(&cfg, "h", nshards, false);
 	ifx_engine_start(nshards);
+	CU_ASSERT_FATAL(slc_ingest_set_hist(g_ing, 0, true) == 0);
+	CU_ASSERT(slc_ingest_set_hist(g_ing, 1, true) == -EINVAL);   /* one stream */
 }
 
 /* One record to send: its explicit hash key and its key and data lengths. */
@@ -129,6 +131,27 @@ check_hist(uint32_t slot, slc_u128 start, slc_u128 end, uint32_t shift, uint32_t
  * each core, land in exactly their buckets, summed over the cores; a frame hash
  * key routes all its records into its bucket; counters only grow.
  */
+/* Off (the default, and after turning it off), routing counts no bucket. */
+static void
+test_slc_ingest_shard_hist_off(void)
+{
+	const struct rec r[] = { { 0, 1, 0 }, { (slc_u128)1 << 126, 3, 10 } };
+	struct slc_ingest_shard_stats ss;
+	struct slc_ingest_hist h;
+	uint32_t i;
+
+	engine_make(1, 2);
+	CU_ASSERT(slc_ingest_set_hist(g_ing, 0, false) == 0);
+	send_frame(0, r, 2, NULL);
+	ifx_engine_drain();
+	CU_ASSERT_FATAL(slc_ingest_shard_hist(g_ing, 0, &h) == 0);
+	for (i = 0; i < SLC_INGEST_HIST_BUCKETS; i++)
+		CU_ASSERT(h.records[i] == 0 && h.bytes[i] == 0);
+	slc_ingest_shard_stats_sum(g_ing, 0, &ss);
+	CU_ASSERT(ss.records_rx == 2 && ss.stored == 2);
+	ifx_engine_free();
+}
+
 static void
 test_slc_ingest_shard_hist_two_shards(void)
 {
@@ -312,6 +335,7 @@ int
 main(void)
 {
 	static const CU_TestInfo cases[] = {
+		{ "test_slc_ingest_shard_hist_off", test_slc_ingest_shard_hist_off },
 		{ "test_slc_ingest_shard_hist_two_shards", test_slc_ingest_shard_hist_two_shards },
 		{ "test_slc_ingest_shard_hist_three_shards",
 			test_slc_ingest_shard_hist_three_shards },
