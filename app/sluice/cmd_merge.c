@@ -45,8 +45,6 @@ live_print(const struct slc_stream *old, const char *data_dir, json_t *ans, cons
 {
 	json_t *ch = json_object_get(ans, "children");
 	char c[SLC_SHARD_ID_LEN + 1];
-	struct slc_stream *st;
-	int rc;
 
 	slc_shard_id_format((uint32_t)json_integer_value(json_array_get(ch, 0)), c);
 	printf("merged %s (ending sequence counter %" PRIu64 ") and %s (ending sequence counter %"
@@ -54,12 +52,7 @@ live_print(const struct slc_stream *old, const char *data_dir, json_t *ans, cons
 		(uint64_t)json_integer_value(json_object_get(ans, "parent0_ending_seq")), idb,
 		(uint64_t)json_integer_value(json_object_get(ans, "parent1_ending_seq")), c,
 		(uint64_t)json_integer_value(json_object_get(ans, "map_version")));
-	st = sluice_stream_open(CMD, data_dir, old->name);
-	if (st == NULL)
-		return SLUICE_EXIT_FAIL;
-	rc = sluice_shards_print(CMD, stdout, st);
-	slc_stream_close(st);
-	return rc;
+	return sluice_shards_print_now(CMD, data_dir, old->name);
 }
 
 int

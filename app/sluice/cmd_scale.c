@@ -215,7 +215,6 @@ scale_live(const struct slc_stream *st, const char *data_dir, const struct slc_r
 	uint32_t nops, uint32_t nopen, uint32_t target)
 {
 	uint32_t i, added = plan_children(ops, nops), t;
-	struct slc_stream *now;
 	int rc;
 
 	if (added > LIVE_SPARE_SLOTS) {
@@ -242,12 +241,7 @@ scale_live(const struct slc_stream *st, const char *data_dir, const struct slc_r
 		if (rc != 0)
 			return rc;
 	}
-	now = sluice_stream_open(CMD, data_dir, st->name);
-	if (now == NULL)
-		return SLUICE_EXIT_FAIL;
-	rc = sluice_shards_print(CMD, stdout, now);
-	slc_stream_close(now);
-	return rc;
+	return sluice_shards_print_now(CMD, data_dir, st->name);
 }
 
 int

@@ -111,6 +111,19 @@ sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st)
 	return rc;
 }
 
+int
+sluice_shards_print_now(const char *cmd, const char *data_dir, const char *name)
+{
+	struct slc_stream *st = sluice_stream_open(cmd, data_dir, name);
+	int rc;
+
+	if (st == NULL)
+		return SLUICE_EXIT_FAIL;
+	rc = sluice_shards_print(cmd, stdout, st);
+	slc_stream_close(st);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- autoscale */
 
 #define AS_LAST 10

@@ -44,8 +44,6 @@ live_print(const struct slc_stream *old, const char *data_dir, json_t *ans, cons
 {
 	json_t *ch = json_object_get(ans, "children");
 	char a[SLC_SHARD_ID_LEN + 1], b[SLC_SHARD_ID_LEN + 1];
-	struct slc_stream *st;
-	int rc;
 
 	slc_shard_id_format((uint32_t)json_integer_value(json_array_get(ch, 0)), a);
 	slc_shard_id_format((uint32_t)json_integer_value(json_array_get(ch, 1)), b);
@@ -53,12 +51,7 @@ live_print(const struct slc_stream *old, const char *data_dir, json_t *ans, cons
 		"(shard map version %" PRIu64 ")\n", id,
 		(uint64_t)json_integer_value(json_object_get(ans, "parent0_ending_seq")), key, a, b,
 		(uint64_t)json_integer_value(json_object_get(ans, "map_version")));
-	st = sluice_stream_open(CMD, data_dir, old->name);
-	if (st == NULL)
-		return SLUICE_EXIT_FAIL;
-	rc = sluice_shards_print(CMD, stdout, st);
-	slc_stream_close(st);
-	return rc;
+	return sluice_shards_print_now(CMD, data_dir, old->name);
 }
 
 int

@@ -79,6 +79,9 @@ struct slc_stream *sluice_stream_open(const char *cmd, const char *data_dir, con
 /* Print the stream's settings line and its shard table (slc_log_shard_info). 0 or 1. */
 int sluice_shards_print(const char *cmd, FILE *f, const struct slc_stream *st);
 
+/* Read stream name of data_dir afresh (after a live reshard) and print its table to stdout. */
+int sluice_shards_print_now(const char *cmd, const char *data_dir, const char *name);
+
 /*
  * Take the stream's writer lock (flock on <stream dir>/writer.lock) and write
  * our pid into it. Returns 0 with *fd set, or 1 with a message naming the
