@@ -25,6 +25,7 @@ pkgs=(
 	pkg-config
 	python3
 	python3-scapy
+	socat
 )
 if [ "${1:-}" = "--perf" ]; then
 	pkgs+=(dpdk-dev fio libhiredis-dev linux-perf redis-server rsyslog)

@@ -20,6 +20,8 @@ static const struct sluice_cmd cmds[] = {
 		sluice_cmd_retention, sluice_usage_retention },
 	{ "scale", "split/merge to N uniform shards", sluice_cmd_scale,
 		sluice_usage_scale },
+	{ "send", "send records to sluiced over TCP and wait for their acks", sluice_cmd_send,
+		sluice_usage_send },
 	{ "shards", "list a stream's shards and what they hold", sluice_cmd_shards,
 		sluice_usage_shards },
 	{ "split", "split an open shard at a hash key", sluice_cmd_split,

@@ -46,6 +46,8 @@ void sluice_usage_stats(FILE *f);
 void sluice_usage_verify(FILE *f);
 int sluice_cmd_retention(int argc, char **argv);
 void sluice_usage_retention(FILE *f);
+int sluice_cmd_send(int argc, char **argv);
+void sluice_usage_send(FILE *f);
 
 /* "sluice <cmd>: <msg>; see 'sluice <cmd> --help'" on stderr. Returns 2. */
 int sluice_usage_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,7 +4,7 @@
  * a comment; keys are the long option names, '_' and '-' alike; an option
  * without a value is written "key" or "key = true"). The command line wins: a
  * key given there is ignored in the file, and a repeatable option (--stream,
- * --udp-port, --ip) given on the command line replaces the file's list.
+ * --udp-port, --tcp-port, --ip) given on the command line replaces the file's list.
  * Runs once on the main lcore at start-up; every message names the option or
  * the file line and says what is expected.
  */
@@ -38,6 +38,11 @@ enum opt_id {
 	O_RETA_STEER_MS,
 	O_AUTOSCALE,
 	O_LATENCY_STAMPS,
+	O_TCP_PORT,
+	O_TCP_MAX_CONNS,
+	O_TCP_RCVBUF,
+	O_TCP_IDLE_TIMEOUT,
+	O_TCP_KEEPALIVE,
 	O_HELP,
 	O_MAX,
 };
@@ -62,6 +67,11 @@ static const struct option longopts[] = {
 	{ "reta-steer-ms", required_argument, NULL, O_RETA_STEER_MS },
 	{ "autoscale", required_argument, NULL, O_AUTOSCALE },
 	{ "latency-stamps", optional_argument, NULL, O_LATENCY_STAMPS },
+	{ "tcp-port", required_argument, NULL, O_TCP_PORT },
+	{ "tcp-max-conns", required_argument, NULL, O_TCP_MAX_CONNS },
+	{ "tcp-rcvbuf", required_argument, NULL, O_TCP_RCVBUF },
+	{ "tcp-idle-timeout", required_argument, NULL, O_TCP_IDLE_TIMEOUT },
+	{ "tcp-keepalive", required_argument, NULL, O_TCP_KEEPALIVE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -80,6 +90,18 @@ usage(FILE *f)
 "                             receive UDP PORT into STREAM (default: the first\n"
 "                             stream); raw: one datagram = one record, key = sender\n"
 "                             ip:port; framed: docs/frame-format.md (repeatable)\n"
+"  --tcp-port PORT:framed|lines[:STREAM][:key=FIELD]\n"
+"                             accept TCP connections on PORT into STREAM (default:\n"
+"                             the first stream); framed: frames as on UDP, each\n"
+"                             acknowledged once durable; lines: one record per\n"
+"                             line, key = the JSON string or number field FIELD of\n"
+"                             the line, else the sender ip:port (repeatable; RSS\n"
+"                             steering is off with TCP; docs/dataplane.md)\n"
+"  --tcp-max-conns N          TCP connections per data core (default 16384)\n"
+"  --tcp-rcvbuf BYTES         largest receive window per connection, k/m suffixes\n"
+"                             (4k to 1g; default 256k)\n"
+"  --tcp-idle-timeout SECONDS close a connection idle this long (default 600; 0: never)\n"
+"  --tcp-keepalive SECONDS    probe a connection idle this long (default 60; 0: off)\n"
 "  --ip ADDR/PREFIX           the appliance's address, IPv4 or IPv6: UDP to it is\n"
 "                             received, ARP/ND and ping answered (repeatable)\n"
 "  --durability direct|fsync  for streams created here (default direct)\n"
@@ -235,6 +257,109 @@ bad:
 	return -1;
 }
 
+/* PORT:framed|lines[:STREAM][:key=FIELD] */
+static int
+parse_tcp(const char *where, const char *v, struct sluiced_tcp_spec *t)
+{
+	char buf[512], *f[4], *save = NULL, *p;
+	uint32_t port;
+	int n = 0, i;
+
+	memset(t, 0, sizeof(*t));
+	if (strlen(v) >= sizeof(buf) || v[0] == ':' || strstr(v, "::") != NULL ||
+			v[strlen(v) - 1] == ':')
+		goto bad;
+	strcpy(buf, v);
+	for (p = strtok_r(buf, ":", &save); p != NULL; p = strtok_r(NULL, ":", &save)) {
+		if (n == 4)
+			goto bad;
+		f[n++] = p;
+	}
+	if (n < 2 || parse_u32(f[0], 1, 65535, &port) != 0) {
+		if (n >= 1 && parse_u32(f[0], 1, 65535, &port) != 0) {
+			msg(where, "--tcp-port '%s': port '%s' is not valid: use 1 to 65535", v,
+				f[0]);
+			return -1;
+		}
+		goto bad;
+	}
+	t->port = (uint16_t)port;
+	if (!strcmp(f[1], "framed")) {
+		t->mode = SLC_INGEST_TCP_FRAMED;
+	} else if (!strcmp(f[1], "lines")) {
+		t->mode = SLC_INGEST_TCP_LINES;
+	} else {
+		msg(where, "--tcp-port '%s': mode '%s' is not valid: use framed or lines", v, f[1]);
+		return -1;
+	}
+	for (i = 2; i < n; i++) {
+		if (!strncmp(f[i], "key=", 4)) {
+			if (i != n - 1 || f[i][4] == '\0' ||
+					strlen(f[i] + 4) > SLC_INGEST_KEY_FIELD_MAX) {
+				msg(where, "--tcp-port '%s': '%s' is not valid: key=FIELD comes "
+					"last, with a field name of 1 to %d bytes", v, f[i],
+					SLC_INGEST_KEY_FIELD_MAX);
+				return -1;
+			}
+			if (t->mode != SLC_INGEST_TCP_LINES) {
+				msg(where, "--tcp-port '%s': key=%s applies to lines mode only (a "
+					"frame's records carry their own keys)", v, f[i] + 4);
+				return -1;
+			}
+			strcpy(t->key, f[i] + 4);
+		} else if (i == 2) {
+			if (!slc_stream_name_valid(f[i])) {
+				msg(where, "--tcp-port '%s': '%s' is not a valid stream name", v,
+					f[i]);
+				return -1;
+			}
+			strcpy(t->stream, f[i]);
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	msg(where, "--tcp-port '%s' is not valid: use PORT:framed|lines[:STREAM][:key=FIELD] "
+		"with PORT from 1 to 65535", v);
+	return -1;
+}
+
+/* BYTES with an optional k/m/g suffix (powers of 1024). */
+static int
+parse_size(const char *s, uint64_t lo, uint64_t hi, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm': case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g': case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end != '\0' || v < lo || v > hi)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int
 set_str(char **dst, const char *v)
 {
@@ -279,6 +404,42 @@ apply(struct sluiced_cfg *cfg, int id, const char *name, const char *v, const ch
 			return -1;
 		cfg->n_udp++;
 		return 0;
+	case O_TCP_PORT:
+		if (cfg->n_tcp == SLUICED_MAX_TCP) {
+			msg(where, "more than %d --tcp-port options (at '%s')", SLUICED_MAX_TCP, v);
+			return -1;
+		}
+		if (parse_tcp(where, v, &cfg->tcp[cfg->n_tcp]) != 0)
+			return -1;
+		cfg->n_tcp++;
+		return 0;
+	case O_TCP_MAX_CONNS:
+		if (parse_u32(v, 1, 1u << 20, &cfg->tcp_max_conns) != 0) {
+			msg(where, "--tcp-max-conns '%s' is not valid: use 1 to 1048576", v);
+			return -1;
+		}
+		return 0;
+	case O_TCP_RCVBUF:
+		if (parse_size(v, 4096, 1ull << 30, &cfg->tcp_rcvbuf) != 0) {
+			msg(where, "--tcp-rcvbuf '%s' is not valid: use 4k to 1g (bytes, or k, m, "
+				"g suffixes)", v);
+			return -1;
+		}
+		return 0;
+	case O_TCP_IDLE_TIMEOUT:
+	case O_TCP_KEEPALIVE: {
+		uint32_t x;
+
+		if (parse_u32(v, 0, 86400 * 7, &x) != 0) {
+			msg(where, "--%s '%s' is not valid: use 0 to 604800 seconds", name, v);
+			return -1;
+		}
+		if (id == O_TCP_IDLE_TIMEOUT)
+			cfg->tcp_idle_timeout_s = x;
+		else
+			cfg->tcp_keepalive_s = x;
+		return 0;
+	}
 	case O_IP:
 		slc_pkt_cfg_default(&tmp);
 		ret = slc_pkt_cfg_add_ip(&tmp, v);
@@ -413,6 +574,8 @@ cfg_init(struct sluiced_cfg *cfg)
 	cfg->ring_size = SLC_INGEST_RING_SIZE_DEFAULT;
 	cfg->retention_interval_s = 60;
 	cfg->reta_steer_ms = 1000;
+	cfg->tcp_idle_timeout_s = -1;
+	cfg->tcp_keepalive_s = -1;
 }
 
 static char *

@@ -98,22 +98,106 @@ mono_ms(void)
 
 static void print_stats_line(struct sluiced_state *s);
 
+/* ---------------------------------------------------------------- TCP */
+
+/*
+ * The TCP engines' settings from the options, on the pool of the first port's
+ * socket (or a pool of its own without ports). Received payload is held in
+ * mbufs until consumed, so each engine's rcv_mem is capped to what its share of
+ * the pool can hold (SLUICED_TCP_MBUFS more per data core were added to it).
+ */
+static int
+tcp_setup(const struct sluiced_cfg *cfg, struct rte_mempool **pools, const uint32_t *lcores,
+	uint32_t n_lcores)
+{
+	struct slc_tcp_cfg tcfg;
+	struct rte_mempool *mp = NULL;
+	uint64_t cap;
+	uint32_t i;
+
+	for (i = 0; i < RTE_MAX_NUMA_NODES && mp == NULL; i++)
+		mp = pools[i];
+	if (mp == NULL) {
+		pools[0] = rte_pktmbuf_pool_create("slc_mbuf_tcp", 8191, 256, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		mp = pools[0];
+		if (mp == NULL) {
+			fprintf(stderr, "sluiced: cannot create a pool of mbufs for TCP: %s\n",
+				rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	slc_tcp_cfg_default(&tcfg);
+	tcfg.pool = mp;
+	tcfg.socket = (int)rte_socket_id();
+	if (cfg->tcp_max_conns > 0)
+		tcfg.max_conns = cfg->tcp_max_conns;
+	if (cfg->tcp_rcvbuf > 0)
+		tcfg.rcv_buf = cfg->tcp_rcvbuf;
+	if (cfg->tcp_idle_timeout_s >= 0)
+		tcfg.idle_timeout_s = (uint32_t)cfg->tcp_idle_timeout_s;
+	if (cfg->tcp_keepalive_s >= 0)
+		tcfg.keepalive_s = (uint32_t)cfg->tcp_keepalive_s;
+	/* A quarter of the pool per engine's held payload, at ~1 KiB per mbuf held. */
+	cap = (uint64_t)mp->size / 4 / n_lcores * 1024;
+	if (tcfg.rcv_mem == 0 || tcfg.rcv_mem > cap)
+		tcfg.rcv_mem = cap;
+	if (tcfg.rcv_buf > tcfg.rcv_mem)
+		tcfg.rcv_buf = (uint32_t)tcfg.rcv_mem;
+	if (slc_ingest_set_tcp(state.ing, &tcfg) != 0) {
+		fprintf(stderr, "sluiced: cannot configure TCP\n");
+		return -1;
+	}
+	/* A data core on a socket with a pool of its own uses that one. */
+	for (i = 0; i < n_lcores; i++) {
+		unsigned int sock = rte_lcore_to_socket_id(lcores[i]);
+
+		if (sock < RTE_MAX_NUMA_NODES && pools[sock] != NULL)
+			slc_ingest_set_core_pool(state.ing, i, pools[sock]);
+	}
+	printf("sluiced: tcp: up to %u connections per data core, receive window up to %u "
+		"bytes, %" PRIu64 " bytes held per core at most, idle timeout %u s, keepalive "
+		"%u s\n", tcfg.max_conns, tcfg.rcv_buf, tcfg.rcv_mem, tcfg.idle_timeout_s,
+		tcfg.keepalive_s);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- data cores */
 
+/* Replies (lib/pkt), then TCP segments (lib/tcp, through the chaos hook if on). */
 static void
 send_replies(struct slc_ingest_core *c, uint16_t q)
 {
-	struct rte_mbuf **tx;
-	uint16_t p, n, sent;
+	struct rte_mbuf **tx, *out[2 * SLC_TCP_TXQ_LEN];
+	uint16_t p, n, k, sent;
 
 	for (p = 0; p < state.n_ports; p++) {
 		uint16_t port = state.ports[p].port_id;
 
 		n = slc_ingest_core_tx_pending(c, port, &tx);
+		if (n > 0) {
+			sent = rte_eth_tx_burst(port, q, tx, n);
+			slc_ingest_core_tx_done(c, port, sent);
+		}
+		n = slc_ingest_core_tcp_tx_pending(c, port, &tx);
 		if (n == 0)
 			continue;
-		sent = rte_eth_tx_burst(port, q, tx, n);
-		slc_ingest_core_tx_done(c, port, sent);
+		if (!state.chaos_on) {
+			/* A few tries: a segment lost here costs the sender a retransmission. */
+			sent = 0;
+			for (k = 0; k < 4 && sent < n; k++)
+				sent += rte_eth_tx_burst(port, q, tx + sent, n - sent);
+			slc_ingest_core_tcp_tx_done(c, port, sent);
+			continue;
+		}
+		/* The hook takes the segments over: the engine counts them sent. */
+		if (n > SLC_TCP_TXQ_LEN)
+			n = SLC_TCP_TXQ_LEN;
+		k = sluiced_chaos_tx(q, tx, n, out, &state.chaos[q]);
+		slc_ingest_core_tcp_tx_done(c, port, n);
+		sent = k > 0 ? rte_eth_tx_burst(port, q, out, k) : 0;
+		if (sent < k)
+			rte_pktmbuf_free_bulk(out + sent, k - sent);
 	}
 }
 
@@ -134,7 +218,7 @@ data_core_main(void *arg)
 	struct slc_ingest_core *c = arg;
 	uint32_t idx = slc_ingest_core_index(c), n_cores = slc_ingest_n_cores(state.ing);
 	uint16_t q = (uint16_t)idx, p, n;
-	struct rte_mbuf *pkts[SLC_INGEST_BURST];
+	struct rte_mbuf *pkts[2 * SLC_INGEST_BURST + 1];
 	struct sluiced_core_cycles *cyc = &state.cycles[idx];
 	uint64_t now, last_stats = rte_rdtsc(), prev = last_stats;
 	uint32_t work;
@@ -151,6 +235,8 @@ data_core_main(void *arg)
 		work = 0;
 		for (p = 0; p < state.n_ports; p++) {
 			n = rte_eth_rx_burst(state.ports[p].port_id, q, pkts, SLC_INGEST_BURST);
+			if (unlikely(state.chaos_on))
+				sluiced_chaos_rx(idx, pkts, &n, RTE_DIM(pkts), &state.chaos[idx]);
 			if (n > 0)
 				slc_ingest_core_rx(c, state.ports[p].port_id, pkts, n, now);
 			work += n;
@@ -183,6 +269,11 @@ data_core_main(void *arg)
 			quiet = 0;
 	}
 	core_rc[idx] = slc_ingest_core_sync(c);
+	/* Every record durable: send the acks that are due, reset every connection. */
+	slc_ingest_core_tcp_shutdown(c, rte_rdtsc());
+	send_replies(c, q);
+	if (state.chaos_on)
+		sluiced_chaos_flush(idx);
 	return 0;
 }
 
@@ -378,6 +469,9 @@ print_final(struct sluiced_state *s)
 	fprintf(stderr, "), %" PRIu64 " bad frames, %" PRIu64 " packets by classification; "
 		"ports: imissed %" PRIu64 ", ierrors %" PRIu64 ", rx_nombuf %" PRIu64 "\n",
 		t.frame_drops, t.pkt_drops, t.imissed, t.ierrors, t.rx_nombuf);
+	if (slc_ingest_n_tcp_routes(s->ing) > 0)
+		fprintf(stderr, "sluiced: final: tcp: %" PRIu64 " records (%" PRIu64 " frames, %"
+			PRIu64 " acks sent)\n", t.tcp_records, t.tcp_frames, t.tcp_acks);
 }
 
 static void
@@ -431,6 +525,9 @@ main(int argc, char **argv)
 	}
 	if (pick_lcores(cfg.rx_lcores, lcores, &n_lcores) != 0)
 		goto out_eal;
+	if (sluiced_chaos_init() != 0)
+		goto out_eal;
+	state.chaos_on = sluiced_chaos_on();
 	main_is_data = n_lcores == 1 && lcores[0] == rte_get_main_lcore();
 
 	/* Streams first: a stream problem is reported before any port is touched. */
@@ -463,6 +560,21 @@ main(int argc, char **argv)
 	icfg.log.buffered_io = cfg.buffered_io;
 	if (cfg.linger_us > 0)
 		icfg.log.linger_us = (uint32_t)cfg.linger_us;
+	{
+		/* Test hook (docs/dataplane.md, "Test hooks"): fewer log I/O buffers. */
+		const char *nb = getenv("SLUICED_TEST_LOG_BUFS");
+
+		if (nb != NULL && nb[0] != '\0') {
+			icfg.log.nbufs = (uint32_t)strtoul(nb, NULL, 10);
+			if (icfg.log.nbufs < 4 || icfg.log.nbufs > 4096) {
+				fprintf(stderr, "sluiced: SLUICED_TEST_LOG_BUFS='%s' is not valid: use "
+					"4 to 4096\n", nb);
+				goto out_streams;
+			}
+			printf("sluiced: SLUICED_TEST_LOG_BUFS: %u log I/O buffers per data core "
+				"(test hook)\n", icfg.log.nbufs);
+		}
+	}
 	state.ing = slc_ingest_create(&icfg, pcfg);
 	if (state.ing == NULL) {
 		fprintf(stderr, "sluiced: cannot create the ingest engine: %s\n",
@@ -506,6 +618,27 @@ main(int argc, char **argv)
 		}
 	}
 
+	for (i = 0; i < cfg.n_tcp; i++) {
+		const struct sluiced_tcp_spec *t = &cfg.tcp[i];
+		uint32_t sid = 0;
+
+		if (t->stream[0] != '\0') {
+			for (sid = 0; sid < nopen; sid++)
+				if (!strcmp(streams[sid].st->name, t->stream))
+					break;
+			if (sid == nopen) {
+				fprintf(stderr, "sluiced: --tcp-port %u: no --stream named '%s'\n",
+					t->port, t->stream);
+				goto out_ingest;
+			}
+		}
+		ret = slc_ingest_add_tcp_route(state.ing, t->port, t->mode, sid, t->key);
+		if (ret != 0) {
+			fprintf(stderr, "sluiced: --tcp-port %u given twice\n", t->port);
+			goto out_ingest;
+		}
+	}
+
 	/* Ports: every DPDK port, one rx and one tx queue per data core. */
 	RTE_ETH_FOREACH_DEV(pid) {
 		int sock;
@@ -529,6 +662,9 @@ main(int argc, char **argv)
 					n_lcores * (2 * SLC_INGEST_BURST + 256) + 1024;
 				if (nb < 8191)
 					nb = 8191;
+				/* TCP holds received segments until consumed (rcv_mem, below). */
+				if (cfg.n_tcp > 0)
+					nb += n_lcores * SLUICED_TCP_MBUFS;
 			}
 			snprintf(pname, sizeof(pname), "slc_mbuf_s%d", sock);
 			pools[sock] = rte_pktmbuf_pool_create(pname, nb, 256, 0,
@@ -551,8 +687,10 @@ main(int argc, char **argv)
 		state.n_ports++;
 	}
 
+	if (cfg.n_tcp > 0 && tcp_setup(&cfg, pools, lcores, n_lcores) != 0)
+		goto out_ports;
 	/* RSS steering learns flows over the largest RETA (smaller ones fold onto it). */
-	if (cfg.reta_steer_ms > 0 && n_lcores > 1) {
+	if (cfg.reta_steer_ms > 0 && n_lcores > 1 && cfg.n_tcp == 0) {
 		uint32_t reta = 0;
 
 		for (i = 0; i < state.n_ports; i++)
@@ -591,6 +729,11 @@ main(int argc, char **argv)
 		printf("sluiced: udp port %u %s -> stream %s\n", cfg.udp[i].port,
 			cfg.udp[i].mode == SLC_PKT_MODE_RAW ? "raw" : "framed",
 			cfg.udp[i].stream[0] ? cfg.udp[i].stream : streams[0].st->name);
+	for (i = 0; i < cfg.n_tcp; i++)
+		printf("sluiced: tcp port %u %s%s%s -> stream %s\n", cfg.tcp[i].port,
+			cfg.tcp[i].mode == SLC_INGEST_TCP_FRAMED ? "framed" : "lines",
+			cfg.tcp[i].key[0] ? ", key from JSON field " : "", cfg.tcp[i].key,
+			cfg.tcp[i].stream[0] ? cfg.tcp[i].stream : streams[0].st->name);
 	for (i = 0; i < slc_ingest_n_shards(state.ing); i++) {
 		const struct slc_ingest_shard_info *si = slc_ingest_shard_info(state.ing, i);
 		const struct slc_ingest_shard_stats *ss = slc_ingest_core_shard_stats(

@@ -33,6 +33,17 @@ struct sluiced_udp_spec {
 	char stream[SLC_STREAM_NAME_MAX + 1];    /* "" = the first stream */
 };
 
+#define SLUICED_MAX_TCP SLC_INGEST_MAX_TCP_ROUTES
+#define SLUICED_TCP_MBUFS 8192      /* mbufs added to the pool per data core with TCP */
+
+/* --tcp-port PORT:framed|lines[:STREAM][:key=FIELD] */
+struct sluiced_tcp_spec {
+	uint16_t port;
+	enum slc_ingest_tcp_mode mode;
+	char stream[SLC_STREAM_NAME_MAX + 1];    /* "" = the first stream */
+	char key[SLC_INGEST_KEY_FIELD_MAX + 1];  /* lines: JSON field; "" = sender ip:port */
+};
+
 /* --autoscale STREAM:key=value,... (autoscale.c, docs/autoscale.md). */
 struct sluiced_autoscale_spec {
 	char stream[SLC_STREAM_NAME_MAX + 1];
@@ -52,6 +63,12 @@ struct sluiced_cfg {
 	uint32_t n_streams;
 	struct sluiced_udp_spec udp[SLUICED_MAX_UDP];
 	uint32_t n_udp;
+	struct sluiced_tcp_spec tcp[SLUICED_MAX_TCP];
+	uint32_t n_tcp;
+	uint32_t tcp_max_conns;      /* --tcp-max-conns, per data core; 0: the engine's default */
+	uint32_t tcp_rcvbuf;         /* --tcp-rcvbuf bytes; 0: the engine's default */
+	long tcp_idle_timeout_s;     /* --tcp-idle-timeout; -1: the engine's default */
+	long tcp_keepalive_s;        /* --tcp-keepalive; -1: the engine's default */
 	char *ips[SLC_PKT_MAX_ADDRS * 2];
 	uint32_t n_ips;
 	enum slc_compression compression;
@@ -92,6 +109,16 @@ struct sluiced_core_cycles {
 	uint64_t total;              /* cycles of all iterations */
 } __rte_cache_aligned;
 
+/*
+ * Test hook SLUICED_TEST_CHAOS="loss=P,dup=P,reorder=P,seed=N" (chaos.c): what
+ * it did to TCP segments on one data core (counted by that core).
+ */
+struct sluiced_chaos_stats {
+	uint64_t dropped;            /* received or sent segments dropped */
+	uint64_t duplicated;         /* received or sent segments delivered twice */
+	uint64_t reordered;          /* received segments held back past the next burst */
+} __rte_cache_aligned;
+
 /* What telemetry reads; set up by main before sluiced_telemetry_register(). */
 struct sluiced_state {
 	struct slc_ingest *ing;
@@ -103,6 +130,8 @@ struct sluiced_state {
 	volatile int draining;
 	uint64_t mbuf_leak;
 	struct sluiced_core_cycles cycles[SLC_INGEST_MAX_CORES];    /* [core]: that core's */
+	bool chaos_on;
+	struct sluiced_chaos_stats chaos[SLC_INGEST_MAX_CORES];     /* [core]: that core's */
 };
 
 /* Register /sluice/stats and /sluice/shards. Returns 0 or -errno. */
@@ -122,6 +151,7 @@ struct sluiced_totals {
 	uint64_t handover, drops, drop[SLC_INGEST_D_MAX], frame_drops, pkt_drops;
 	uint64_t imissed, ierrors, rx_nombuf;
 	uint64_t segments_deleted, bytes_deleted, disk_alarm;   /* retention.c */
+	uint64_t tcp_conns, tcp_frames, tcp_acks, tcp_records;  /* TCP, all cores */
 };
 void sluiced_totals(struct sluiced_state *s, struct sluiced_totals *t);
 
@@ -232,6 +262,30 @@ int sluiced_steer_start(const struct sluiced_cfg *cfg, struct sluiced_state *s);
 /* Control loop: every --reta-steer-ms, move RETA buckets to the cores owning their records. */
 void sluiced_steer_tick(uint64_t now_ms);
 void sluiced_steer_stop(void);
+
+/* ---- test hook SLUICED_TEST_CHAOS (chaos.c, docs/dataplane.md "Test hooks") ---- */
+
+/*
+ * Read SLUICED_TEST_CHAOS. 0 (unset: off; set: on, one line printed), or -1
+ * after printing what is wrong with it.
+ */
+int sluiced_chaos_init(void);
+bool sluiced_chaos_on(void);
+/*
+ * Data core `core`: apply chaos to the received burst pkts[0..*n) in place
+ * (only TCP segments are touched; room for 2 * SLC_INGEST_BURST entries):
+ * drop, duplicate, or hold one back and put it after the next burst.
+ */
+void sluiced_chaos_rx(uint32_t core, struct rte_mbuf **pkts, uint16_t *n, uint16_t cap,
+	struct sluiced_chaos_stats *st);
+/*
+ * Apply chaos to TCP segments about to be sent: pkts[0..n) become out[0..return)
+ * (room for 2 * n); dropped mbufs are freed, duplicates are clones.
+ */
+uint16_t sluiced_chaos_tx(uint32_t core, struct rte_mbuf **pkts, uint16_t n,
+	struct rte_mbuf **out, struct sluiced_chaos_stats *st);
+/* Free what a core holds back (shutdown). */
+void sluiced_chaos_flush(uint32_t core);
 
 /* <data-dir>/sluiced.run: "pid N", "file_prefix P", "socket PATH" lines. */
 int sluiced_runfile_write(const char *data_dir);

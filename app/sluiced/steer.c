@@ -156,7 +156,10 @@ sluiced_steer_start(const struct sluiced_cfg *cfg, struct sluiced_state *s)
 		}
 		sp->steered = true;
 	}
-	if (cfg->reta_steer_ms == 0)
+	if (cfg->n_tcp > 0)
+		snprintf(steer.reason, sizeof(steer.reason), "TCP ports are configured: moving RSS "
+			"buckets between cores would strand their connections");
+	else if (cfg->reta_steer_ms == 0)
 		snprintf(steer.reason, sizeof(steer.reason), "--reta-steer-ms 0");
 	else if (steer.n_cores < 2)
 		snprintf(steer.reason, sizeof(steer.reason), "one data core: nothing to steer");

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,59 @@ static uint64_t tel_final_leak;
 static bool tel_final_set;
 
 #define SHARDS_PER_ANSWER 32
+
+/* Every slc_tcp_stats field, answered per core as tcp_<field>. */
+struct tcp_field {
+	const char *name;
+	size_t off;
+};
+#define TCP_F(f) { "tcp_" #f, offsetof(struct slc_tcp_stats, f) }
+static const struct tcp_field tcp_fields[] = {
+	TCP_F(segs_in),
+	TCP_F(segs_out),
+	TCP_F(bytes_in),
+	TCP_F(bytes_out),
+	TCP_F(syn_in),
+	TCP_F(half_open),
+	TCP_F(half_open_full),
+	TCP_F(cookies_ok),
+	TCP_F(cookies_bad),
+	TCP_F(accepted),
+	TCP_F(refused),
+	TCP_F(conns),
+	TCP_F(closed_fin),
+	TCP_F(closed_rst_in),
+	TCP_F(closed_rst_out),
+	TCP_F(closed_idle),
+	TCP_F(closed_keepalive),
+	TCP_F(rst_out),
+	TCP_F(rst_limited),
+	TCP_F(no_conn),
+	TCP_F(bad_rst),
+	TCP_F(out_of_window_rst),
+	TCP_F(bad_syn),
+	TCP_F(bad_ack),
+	TCP_F(challenge_acks),
+	TCP_F(challenge_limited),
+	TCP_F(out_of_window),
+	TCP_F(paws),
+	TCP_F(dup_segs),
+	TCP_F(dup_bytes),
+	TCP_F(ooo_segs),
+	TCP_F(ooo_drops),
+	TCP_F(acks_out),
+	TCP_F(delayed_acks),
+	TCP_F(window_zero),
+	TCP_F(window_updates),
+	TCP_F(zero_window_probes),
+	TCP_F(retransmits),
+	TCP_F(keepalives),
+	TCP_F(nombuf),
+	TCP_F(tx_full),
+	TCP_F(bad_options),
+	TCP_F(rcv_mem),
+};
+#undef TCP_F
 
 static uint64_t
 now_ms(void)
@@ -60,6 +114,14 @@ sluiced_totals(struct sluiced_state *s, struct sluiced_totals *t)
 			t->frame_drops += cs->port[p].frame_drops;
 		}
 		t->handover += cs->handover_out;
+		if (slc_ingest_core_tcp(c) != NULL) {
+			const struct slc_ingest_tcp_stats *ts = slc_ingest_core_tcp_stats(c);
+
+			t->tcp_conns += slc_tcp_stats(slc_ingest_core_tcp(c))->conns;
+			t->tcp_frames += ts->frames;
+			t->tcp_acks += ts->acks;
+			t->tcp_records += ts->records;
+		}
 		for (d = 0; d < SLC_PKT_D_MAX; d++)
 			t->pkt_drops += pk->drop[d];
 	}
@@ -123,6 +185,10 @@ totals_dict(const struct sluiced_totals *tp, uint64_t leak)
 	rte_tel_data_add_dict_u64(d, "segments_deleted", t.segments_deleted);
 	rte_tel_data_add_dict_u64(d, "bytes_deleted", t.bytes_deleted);
 	rte_tel_data_add_dict_u64(d, "disk_alarm", t.disk_alarm);
+	rte_tel_data_add_dict_u64(d, "tcp_conns", t.tcp_conns);
+	rte_tel_data_add_dict_u64(d, "tcp_frames", t.tcp_frames);
+	rte_tel_data_add_dict_u64(d, "tcp_acks", t.tcp_acks);
+	rte_tel_data_add_dict_u64(d, "tcp_records", t.tcp_records);
 	return d;
 }
 
@@ -173,6 +239,54 @@ port_dict(struct sluiced_state *s, const struct slc_port_info *pi)
 	return d;
 }
 
+/* Core i's TCP counters: the engine's and the ingest's, tcp_<field>; the chaos hook's. */
+static void
+core_tcp(struct rte_tel_data *d, struct sluiced_state *s, uint32_t i)
+{
+	struct slc_ingest_core *c = slc_ingest_core_get(s->ing, i);
+	const struct slc_ingest_tcp_stats *ts = slc_ingest_core_tcp_stats(c);
+	struct slc_tcp *t = slc_ingest_core_tcp(c);
+	const struct slc_tcp_stats *es;
+	char k[64];
+	size_t f;
+	uint32_t e;
+
+	if (t == NULL)
+		return;
+	es = slc_tcp_stats(t);
+	for (f = 0; f < RTE_DIM(tcp_fields); f++) {
+		const uint64_t *v = (const uint64_t *)((const char *)es + tcp_fields[f].off);
+
+		rte_tel_data_add_dict_u64(d, tcp_fields[f].name, __atomic_load_n(v,
+			__ATOMIC_RELAXED));
+	}
+	rte_tel_data_add_dict_u64(d, "tcp_frames", ts->frames);
+	for (e = 1; e < SLC_FRAME_E_MAX; e++) {
+		snprintf(k, sizeof(k), "tcp_frame_reject_%s", slc_frame_err_name(e));
+		rte_tel_data_add_dict_u64(d, k, ts->frame_rejects[e]);
+	}
+	rte_tel_data_add_dict_u64(d, "tcp_frames_too_long", ts->frames_too_long);
+	rte_tel_data_add_dict_u64(d, "tcp_lines", ts->lines);
+	rte_tel_data_add_dict_u64(d, "tcp_line_key_fallback", ts->line_key_fallback);
+	rte_tel_data_add_dict_u64(d, "tcp_lines_too_long", ts->lines_too_long);
+	rte_tel_data_add_dict_u64(d, "tcp_records", ts->records);
+	rte_tel_data_add_dict_u64(d, "tcp_acks", ts->acks);
+	rte_tel_data_add_dict_u64(d, "tcp_ack_groups", ts->ack_groups);
+	rte_tel_data_add_dict_u64(d, "tcp_records_acked", ts->records_acked);
+	rte_tel_data_add_dict_u64(d, "tcp_records_failed", ts->records_failed);
+	rte_tel_data_add_dict_u64(d, "tcp_blocked", ts->blocked);
+	rte_tel_data_add_dict_u64(d, "tcp_pending_frames", ts->pending_frames);
+	rte_tel_data_add_dict_u64(d, "tcp_ack_too_big", ts->ack_too_big);
+	rte_tel_data_add_dict_u64(d, "tcp_completions_out", ts->completions_out);
+	rte_tel_data_add_dict_u64(d, "tcp_completions_in", ts->completions_in);
+	rte_tel_data_add_dict_u64(d, "tcp_completions_stale", ts->completions_stale);
+	if (s->chaos_on) {
+		rte_tel_data_add_dict_u64(d, "chaos_dropped", s->chaos[i].dropped);
+		rte_tel_data_add_dict_u64(d, "chaos_duplicated", s->chaos[i].duplicated);
+		rte_tel_data_add_dict_u64(d, "chaos_reordered", s->chaos[i].reordered);
+	}
+}
+
 static struct rte_tel_data *
 core_dict(struct sluiced_state *s, uint32_t i)
 {
@@ -192,6 +306,7 @@ core_dict(struct sluiced_state *s, uint32_t i)
 	rte_tel_data_add_dict_u64(d, "queue", i);
 	rte_tel_data_add_dict_u64(d, "rx", pk->rx);
 	rte_tel_data_add_dict_u64(d, "udp", pk->udp);
+	rte_tel_data_add_dict_u64(d, "tcp", pk->tcp);
 	rte_tel_data_add_dict_u64(d, "frags", pk->frags);
 	rte_tel_data_add_dict_u64(d, "reassembled", pk->reassembled);
 	rte_tel_data_add_dict_u64(d, "arp_replies", pk->arp_replies);
@@ -213,6 +328,7 @@ core_dict(struct sluiced_state *s, uint32_t i)
 	rte_tel_data_add_dict_u64(d, "log_write_bytes", ls.write_bytes);
 	rte_tel_data_add_dict_u64(d, "log_fsyncs", ls.fsyncs);
 	rte_tel_data_add_dict_u64(d, "log_enobufs", ls.enobufs);
+	core_tcp(d, s, i);
 	rte_tel_data_add_dict_u64(d, "busy_cycles",
 		__atomic_load_n(&s->cycles[i].busy, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "poll_cycles",

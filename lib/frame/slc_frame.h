@@ -110,4 +110,94 @@ int slc_frame_add(struct slc_frame_builder *b, const void *key, uint16_t key_len
 /* Finish: write count, length and CRC. Returns the frame length (0 if no record). */
 size_t slc_frame_end(struct slc_frame_builder *b);
 
+/* ---- acknowledgement frames (TCP; docs/frame-format.md, "Acknowledgements") ---- */
+
+/*
+ * sluiced -> producer, on the connection the frame came in on, once every record
+ * of the frame is durable or has failed, in the order the frames arrived.
+ * Little-endian, CRC32C trailer like a frame:
+ *
+ *   header (20): magic "SLA1", version 1, status, count (u16), length (u32, whole
+ *                ack incl. CRC), frame_id (u32), n_groups (u16), error (u8), 0 (u8)
+ *   n_groups x group (20): first (u16), n (u16), status (u8), 0 (3 x u8),
+ *                shard (u32), counter (u64)
+ *   crc32c (4) of every byte before it
+ *
+ * A group is a run of records of the frame, in frame order, with the same
+ * status and shard and (stored) consecutive sequence numbers: record first + i
+ * of a stored group has sequence number 2^127 + shard * 2^64 + counter + i.
+ * Groups cover records 0..count-1 in order, without gaps or overlap.
+ */
+#define SLC_ACK_MAGIC "SLA1"
+#define SLC_ACK_VERSION 1
+#define SLC_ACK_HDR_LEN 20
+#define SLC_ACK_GROUP_LEN 20
+#define SLC_ACK_MIN_LEN (SLC_ACK_HDR_LEN + SLC_FRAME_CRC_LEN)
+
+/* Whole-frame status. */
+enum slc_ack_status {
+	SLC_ACK_OK = 0,            /* every record stored and durable */
+	SLC_ACK_PARTIAL = 1,       /* some records not stored: see the groups' status */
+	SLC_ACK_REJECTED = 2,      /* the frame failed validation: error = enum slc_frame_err,
+	                            * no group, nothing stored; the connection is then closed */
+};
+
+/* A group's status. */
+enum slc_ack_rec_status {
+	SLC_ACK_R_STORED = 0,      /* stored and durable */
+	SLC_ACK_R_RETRY = 1,       /* not stored: the appliance was overloaded (log or ring
+	                            * full); send again */
+	SLC_ACK_R_TOO_BIG = 2,     /* not stored: data longer than the stream's max record */
+	SLC_ACK_R_ERROR = 3,       /* not stored: the shard's log failed; send again later */
+};
+
+struct slc_ack_group {
+	uint16_t first;
+	uint16_t n;
+	uint8_t status;            /* enum slc_ack_rec_status */
+	uint32_t shard;            /* shard index (shardId-%012u) */
+	uint64_t counter;          /* sequence counter of record `first` (stored groups) */
+};
+
+struct slc_ack {
+	uint32_t length;
+	uint32_t frame_id;
+	uint16_t count;            /* records of the frame */
+	uint16_t n_groups;
+	uint8_t status;            /* enum slc_ack_status */
+	uint8_t error;             /* enum slc_frame_err if REJECTED, else 0 */
+	const uint8_t *groups;     /* first group (decode) */
+};
+
+/* Bytes of an ack with n_groups groups. */
+size_t slc_ack_size(uint32_t n_groups);
+
+/*
+ * Encode an ack into buf[0..cap). status is computed from the groups unless
+ * error != 0 (then REJECTED with no group). Returns the length, or 0 if cap is
+ * too small.
+ */
+size_t slc_ack_encode(void *buf, size_t cap, uint32_t frame_id, uint16_t count, uint8_t error,
+	const struct slc_ack_group *g, uint16_t n_groups);
+
+/*
+ * Decode the ack at the start of p[0..len) (a stream: bytes may follow). Returns
+ * its length (> 0) with *a filled, 0 if more bytes are needed, or -EBADMSG (bad
+ * magic, version, length, CRC, or groups that do not cover 0..count-1 in order).
+ * In full (docs/frame-format.md, "Decoding an ack"), -EBADMSG also for: length
+ * != slc_ack_size(n_groups); an unknown status, group status or a reserved byte
+ * not 0; REJECTED with groups or error 0; OK/PARTIAL with error != 0 or no
+ * group; OK with a group not stored, PARTIAL with every group stored. A wrong
+ * magic or version is reported as soon as those bytes are in (len < 20), a
+ * wrong length as soon as the header is.
+ */
+int slc_ack_decode(const void *p, size_t len, struct slc_ack *a);
+
+/* Group i (< a->n_groups) of a decoded ack. */
+void slc_ack_group(const struct slc_ack *a, uint16_t i, struct slc_ack_group *g);
+
+/* "ok", "partial", "rejected"; and "stored", "retry", "too_big", "error". */
+const char *slc_ack_status_name(uint8_t status);
+const char *slc_ack_rec_status_name(uint8_t status);
+
 #endif /* SLC_FRAME_H */

@@ -63,180 +63,9 @@
 #include "slc_ingest.h"
 #include "slc_mem.h"
 
+#include "ingest_priv.h"
+
 RTE_LOG_REGISTER_DEFAULT(slc_ingest_logtype, INFO);
-#define ING_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, slc_ingest_logtype, "slc.lib.ingest: " fmt "\n", ##__VA_ARGS__)
-
-#define STAGE_MAX 256u          /* staged handover elements per destination */
-#define DRAIN_BURST 32u
-#define DRAIN_BURSTS_PER_POLL 8u
-
-#define HO_F_RAW 0x01u          /* key = sender address in u[], family, src_port */
-#define HO_F_HASHKEY 0x02u      /* the record's own explicit hash key in u[] */
-
-/* A record on its way to the owner core. */
-struct ho_elem {
-	struct rte_mbuf *m;     /* holds key (framed) and data; one reference per element */
-	int64_t arrival_ms;
-	uint32_t key_off;       /* offsets from the start of m's data */
-	uint32_t data_off;
-	uint32_t data_len;
-	uint32_t slot;
-	uint16_t key_len;
-	uint16_t src_port;
-	uint8_t flags;
-	uint8_t family;
-	uint8_t pad[10];
-	uint8_t u[16];          /* hash key, or sender address (raw) */
-};
-_Static_assert(sizeof(struct ho_elem) == 64, "one handover element per cache line");
-
-enum slot_state {
-	SLOT_PENDING = 0,       /* opened on its owner's writer, not in the map */
-	SLOT_MAPPED,            /* in the map */
-	SLOT_RETIRED,           /* out of the map, still open for what is on the rings */
-	SLOT_CLOSED,            /* closed: never appended to again */
-};
-
-/* The mailbox from the control core to one data core. */
-struct core_req {
-	uint64_t seq;           /* control: bumped (release) after op and slot are set */
-	uint32_t op;
-	uint32_t slot;
-	uint64_t done;          /* core: the seq served (release), after result, value */
-	int result;
-	uint64_t value;
-};
-
-struct map_ent {
-	slc_u128 start;
-	slc_u128 end;
-	uint32_t slot;
-	uint32_t owner;
-	uint32_t shift;         /* histogram bucket = (h - start) >> shift */
-};
-
-/* A shard map version: per stream, its open shards sorted by start hash. */
-struct shard_map {
-	uint64_t version;
-	struct shard_map *older;        /* kept until the engine is freed */
-	uint32_t first[SLC_INGEST_MAX_STREAMS];
-	uint32_t n[SLC_INGEST_MAX_STREAMS];
-	struct map_ent ents[];
-};
-
-/*
- * Raw-mode partition keys ("ip:port") and their MD5, cached per core by source
- * address and port, direct-mapped. A sender sends many datagrams, and the text
- * and the MD5 of its key cost ~600 of the ~1300 cycles a 64 B raw record took
- * (perf/README.md, data plane); a hit costs a compare and a copy.
- */
-#define RAWKEY_CACHE 4096u
-struct rawkey {
-	uint8_t src[16];
-	uint16_t port;
-	uint8_t family;                          /* 0: empty */
-	uint8_t klen;
-	slc_u128 hash;
-	char key[44];                            /* "[v6]:port" fits in 48 with NUL */
-};
-
-/*
- * Latency sampling (slc_ingest_set_latency): per owned shard, a FIFO of the
- * sampled records not yet durable, in sequence order (a shard's records are
- * appended in order, and its watermark only moves forward), so the durability
- * callback pops from the head while the head's sequence number is below the
- * new watermark: the cost is per sample, never a scan.
- */
-struct lat_pend {
-	uint64_t seq;
-	uint64_t stamp_ns;
-};
-
-struct lat_fifo {
-	uint32_t head;                           /* free-running; index & (PENDING - 1) */
-	uint32_t tail;
-	struct lat_pend e[SLC_INGEST_LAT_PENDING];
-};
-
-struct lat_core {
-	/* owner: this core; hist read by any thread */
-	struct slc_ingest_latency hist;
-	uint32_t countdown;                      /* records of >= 8 bytes until the next sample */
-	uint64_t reset_seen;                     /* the engine's lat_reset last acted on */
-	struct lat_fifo **fifo;                  /* [cap_slots], allocated for owned slots */
-};
-
-_Static_assert((SLC_INGEST_LAT_PENDING & (SLC_INGEST_LAT_PENDING - 1)) == 0,
-	"the FIFO index wraps by mask");
-
-struct slc_ingest_core {
-	/* owner: this core; read by telemetry */
-	struct slc_ingest_core_stats stats;
-
-	/* owner: this core */
-	struct slc_ingest *ing __rte_cache_aligned;
-	const struct shard_map *map;
-	uint32_t index;
-	struct slc_pkt_ctx *pkt;
-	struct slc_log_writer *w;
-	struct slc_log_shard **shard;            /* [slot], non-NULL where owned */
-	uint64_t *start_seq;                     /* [slot] next_seq at open */
-	uint32_t *owned;                         /* slots owned */
-	uint32_t n_owned;
-	struct slc_ingest_shard_stats *sstats;   /* [slot]; read by telemetry */
-	struct rte_ring *in[SLC_INGEST_MAX_CORES];   /* consumer: this core */
-	struct rte_ring *out[SLC_INGEST_MAX_CORES];  /* producer: this core */
-	struct ho_elem *stage[SLC_INGEST_MAX_CORES];
-	uint32_t n_stage[SLC_INGEST_MAX_CORES];
-	uint8_t *scratch;                        /* max_record bytes */
-	uint8_t keybuf[SLC_PKEY_MAX + 64];
-	struct rawkey *rawkeys;                  /* [RAWKEY_CACHE] */
-	int64_t now_ms;
-	uint32_t cur_bucket;                     /* RSS bucket of the frame being routed,
-	                                          * UINT32_MAX: none */
-	struct lat_core *lat;                    /* latency sampling; NULL: off */
-
-	/* owner: this core; read by the control core */
-	uint64_t (*hist)[2][SLC_INGEST_HIST_BUCKETS]; /* [slot][records, bytes][bucket] */
-	uint64_t *flows;                         /* [bucket * n_cores + owner] */
-
-	/* mailbox and acknowledged map version (shared with the control core) */
-	struct core_req req __rte_cache_aligned;
-	uint64_t acked_version;
-} __rte_cache_aligned;
-
-struct slc_ingest {
-	/* read-only after start */
-	struct slc_ingest_cfg cfg;
-	struct slc_pkt_cfg *pkt_cfg;
-	const struct slc_stream *streams[SLC_INGEST_MAX_STREAMS];
-	uint32_t n_streams;
-	uint32_t first_slot[SLC_INGEST_MAX_STREAMS];
-	uint16_t udp_stream[65536];
-	uint8_t hist_on[SLC_INGEST_MAX_STREAMS];  /* control core writes, data cores read */
-	struct rte_ether_addr mac[SLC_PKT_MAX_PORTS];
-	bool mac_set[SLC_PKT_MAX_PORTS];
-	struct slc_ingest_shard_info *slots;     /* [cap_slots]; appended by the control core */
-	uint32_t n_slots;                        /* stored with release after the slot is set */
-	uint32_t cap_slots;
-	uint8_t *slot_state;                     /* [cap_slots] enum slot_state; control core */
-	struct slc_ingest_core *cores[SLC_INGEST_MAX_CORES];
-	bool started;
-	uint32_t id;
-	uint64_t base_tsc;
-	uint64_t tsc_per_ms;
-	uint64_t tsc_per_us;
-	int64_t base_ms;
-	uint32_t lat_every;                      /* latency sampling: 1 in N; 0: off */
-	char errmsg[512];
-
-	/* any thread bumps it; each data core clears its histogram when it sees it move */
-	uint64_t lat_reset;
-
-	/* owner: control core; loaded by data cores */
-	struct shard_map *map;
-};
 
 static uint32_t ingest_ids;
 
@@ -292,6 +121,8 @@ slc_ingest_create(const struct slc_ingest_cfg *cfg, const struct slc_pkt_cfg *pk
 	ing->cfg = *cfg;
 	*ing->pkt_cfg = *pkt;
 	memset(ing->pkt_cfg->udp_mode, SLC_PKT_MODE_NONE, sizeof(ing->pkt_cfg->udp_mode));
+	memset(ing->pkt_cfg->tcp_listen, 0, sizeof(ing->pkt_cfg->tcp_listen));
+	slc_tcp_cfg_default(&ing->tcp_cfg);
 	ing->id = __atomic_fetch_add(&ingest_ids, 1, __ATOMIC_RELAXED);
 	return ing;
 }
@@ -326,6 +157,57 @@ slc_ingest_add_route(struct slc_ingest *ing, uint16_t udp_port, enum slc_pkt_mod
 	ing->pkt_cfg->udp_mode[udp_port] = (uint8_t)mode;
 	ing->udp_stream[udp_port] = (uint16_t)stream_id;
 	return 0;
+}
+
+int
+slc_ingest_add_tcp_route(struct slc_ingest *ing, uint16_t tcp_port,
+	enum slc_ingest_tcp_mode mode, uint32_t stream_id, const char *key_field)
+{
+	struct ing_tcp_route *rt;
+
+	if (ing->started || stream_id >= ing->n_streams || tcp_port == 0 ||
+			(mode != SLC_INGEST_TCP_FRAMED && mode != SLC_INGEST_TCP_LINES) ||
+			(key_field != NULL && strlen(key_field) > SLC_INGEST_KEY_FIELD_MAX) ||
+			ing->n_tcp_routes == SLC_INGEST_MAX_TCP_ROUTES)
+		return -EINVAL;
+	if (ing->tcp_route_of[tcp_port] != 0)
+		return -EEXIST;
+	rt = &ing->tcp_routes[ing->n_tcp_routes];
+	memset(rt, 0, sizeof(*rt));
+	rt->port = tcp_port;
+	rt->mode = (uint8_t)mode;
+	rt->stream_id = stream_id;
+	if (key_field != NULL)
+		strcpy(rt->key_field, key_field);
+	ing->n_tcp_routes++;
+	ing->tcp_route_of[tcp_port] = (uint8_t)ing->n_tcp_routes;
+	ing->pkt_cfg->tcp_listen[tcp_port] = 1;
+	return 0;
+}
+
+int
+slc_ingest_set_tcp(struct slc_ingest *ing, const struct slc_tcp_cfg *cfg)
+{
+	if (ing->started || cfg == NULL)
+		return -EINVAL;
+	ing->tcp_cfg = *cfg;
+	ing->tcp_cfg_set = true;
+	return 0;
+}
+
+int
+slc_ingest_set_core_pool(struct slc_ingest *ing, uint32_t core, struct rte_mempool *pool)
+{
+	if (ing->started || core >= SLC_INGEST_MAX_CORES || pool == NULL)
+		return -EINVAL;
+	ing->core_pool[core] = pool;
+	return 0;
+}
+
+uint32_t
+slc_ingest_n_tcp_routes(const struct slc_ingest *ing)
+{
+	return ing->n_tcp_routes;
 }
 
 int
@@ -580,6 +462,8 @@ on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
 			c->sstats[slot].durable = next_seq - c->start_seq[slot];
 			if (unlikely(c->lat != NULL))
 				lat_durable(c, slot, next_seq);
+			if (c->tcp != NULL)
+				ingest_tcp_durable(c, slot, next_seq);
 			return;
 		}
 	}
@@ -645,6 +529,15 @@ core_create(struct slc_ingest *ing, uint32_t index)
 			"writer: %s", index, strerror(errno));
 		goto fail;
 	}
+	c->log_free = slc_log_free_bufs(c->w);
+	c->pool = ing->core_pool[index] != NULL ? ing->core_pool[index] : ing->tcp_cfg.pool;
+	if (ing->n_tcp_routes > 0 && ingest_tcp_core_create(c) != 0) {
+		if (ing->errmsg[0] == '\0')
+			snprintf(ing->errmsg, sizeof(ing->errmsg), "data core %u: cannot create "
+				"the TCP engine: %s", index, rte_strerror(rte_errno));
+		slc_log_writer_free(c->w);
+		goto fail;
+	}
 	return c;
 fail:
 	if (ing->errmsg[0] == '\0')
@@ -673,6 +566,8 @@ core_free(struct slc_ingest_core *c)
 
 	if (c == NULL)
 		return;
+	/* Connections first: aborting them releases the mbufs they hold. */
+	ingest_tcp_core_free(c);
 	if (c->w != NULL)
 		slc_log_writer_free(c->w);
 	if (c->pkt != NULL)
@@ -786,6 +681,11 @@ slc_ingest_start(struct slc_ingest *ing)
 			ing->n_slots++;
 		}
 	}
+	if (ing->n_tcp_routes > 0 && ing->tcp_cfg.pool == NULL) {
+		snprintf(ing->errmsg, sizeof(ing->errmsg), "TCP routes but no mbuf pool for the "
+			"TCP engines (slc_ingest_set_tcp)");
+		return -EINVAL;
+	}
 	for (i = 0; i < ing->cfg.n_cores; i++) {
 		ing->cores[i] = core_create(ing, i);
 		if (ing->cores[i] == NULL)
@@ -809,6 +709,11 @@ slc_ingest_start(struct slc_ingest *ing)
 			ing->cores[i]->out[j] = r;
 			ing->cores[j]->in[i] = r;
 		}
+	}
+	if (ing->n_tcp_routes > 0) {
+		err = ingest_tcp_rings_create(ing);
+		if (err != 0)
+			return err;
 	}
 	for (i = 0; i < ing->n_slots; i++) {
 		struct slc_ingest_shard_info *si = &ing->slots[i];
@@ -933,8 +838,18 @@ map_lookup(const struct shard_map *m, uint32_t stream_id, slc_u128 h)
 	return &m->ents[lo];
 }
 
+/* A ticketed record (TCP) of slot was dropped for d: tell its connection. */
 static inline void
-append_local(struct slc_ingest_core *c, uint32_t slot, struct slc_record *r, int64_t arrival_ms)
+ticket_drop(struct slc_ingest_core *c, const struct ho_ticket *tk, uint32_t slot,
+	enum slc_ingest_drop d)
+{
+	if (tk != NULL)
+		ingest_tcp_done(c, tk, ingest_tcp_drop_status(d), c->ing->slots[slot].index, 0);
+}
+
+static inline void
+append_local(struct slc_ingest_core *c, uint32_t slot, struct slc_record *r, int64_t arrival_ms,
+	const struct ho_ticket *tk)
 {
 	struct slc_ingest_shard_stats *ss = &c->sstats[slot];
 	int ret;
@@ -946,10 +861,14 @@ append_local(struct slc_ingest_core *c, uint32_t slot, struct slc_record *r, int
 		ss->next_seq = r->seq + 1;
 		if (unlikely(c->lat != NULL))
 			lat_sample(c, slot, r);
+		if (unlikely(tk != NULL))
+			ingest_tcp_wait(c, slot, r->seq, tk);
 	} else if (ret == -ENOBUFS) {
 		ss->drop[SLC_INGEST_D_LOG_FULL]++;
+		ticket_drop(c, tk, slot, SLC_INGEST_D_LOG_FULL);
 	} else {
 		ss->drop[SLC_INGEST_D_LOG_ERROR]++;
+		ticket_drop(c, tk, slot, SLC_INGEST_D_LOG_ERROR);
 	}
 }
 
@@ -967,9 +886,23 @@ stage_flush(struct slc_ingest_core *c, uint32_t dst)
 	c->stats.handover_out += k;
 	for (; i < n; i++) {
 		c->sstats[st[i].slot].drop[SLC_INGEST_D_RING_FULL]++;
+		if (unlikely(st[i].flags & HO_F_TICKET)) {
+			struct ho_ticket tk = st[i].tk;
+
+			ticket_drop(c, &tk, st[i].slot, SLC_INGEST_D_RING_FULL);
+		}
 		rte_pktmbuf_free(st[i].m);
 	}
 	c->n_stage[dst] = 0;
+}
+
+void
+ingest_stage_flush_all(struct slc_ingest_core *c)
+{
+	uint32_t d;
+
+	for (d = 0; d < c->ing->cfg.n_cores; d++)
+		stage_flush(c, d);
 }
 
 /* Copy a and b (either may be empty) into new mbufs from mp, chained as needed. */
@@ -1041,10 +974,11 @@ route(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 		c->flows[c->cur_bucket * c->ing->cfg.n_cores + e->owner]++;
 	if (unlikely(r->data_len > c->ing->streams[sid]->settings.max_record)) {
 		ss->drop[SLC_INGEST_D_TOO_BIG]++;
+		ticket_drop(c, c->cur_tk, e->slot, SLC_INGEST_D_TOO_BIG);
 		return;
 	}
 	if (e->owner == c->index) {
-		append_local(c, e->slot, r, c->now_ms);
+		append_local(c, e->slot, r, c->now_ms, c->cur_tk);
 		return;
 	}
 	if (c->n_stage[e->owner] == STAGE_MAX)
@@ -1064,6 +998,10 @@ route(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 		he->flags = HO_F_HASHKEY;
 		memcpy(he->u, r->hash_key, 16);
 	}
+	if (unlikely(c->cur_tk != NULL)) {
+		he->flags |= HO_F_TICKET;
+		he->tk = *c->cur_tk;
+	}
 	if (direct) {
 		base = rte_pktmbuf_mtod(m, const uint8_t *);
 		he->m = m;
@@ -1071,10 +1009,11 @@ route(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 		he->data_off = (uint32_t)((const uint8_t *)r->data - base);
 		rte_mbuf_refcnt_update(m, 1);
 	} else {
-		he->m = copy_out(m->pool, raw ? NULL : r->key, raw ? 0 : r->key_len, r->data,
-			r->data_len);
+		he->m = copy_out(m != NULL ? m->pool : c->pool, raw ? NULL : r->key,
+			raw ? 0 : r->key_len, r->data, r->data_len);
 		if (he->m == NULL) {
 			ss->drop[SLC_INGEST_D_NOMBUF]++;
+			ticket_drop(c, c->cur_tk, e->slot, SLC_INGEST_D_NOMBUF);
 			return;
 		}
 		he->key_off = 0;
@@ -1083,9 +1022,8 @@ route(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 	c->n_stage[e->owner]++;
 }
 
-/* The sender's "ip:port" key into c->keybuf and its hash; returns the key length. */
-static int
-raw_key(struct slc_ingest_core *c, const struct slc_pkt_udp *u, slc_u128 *hash)
+int
+ingest_raw_key(struct slc_ingest_core *c, const struct slc_pkt_udp *u, slc_u128 *hash)
 {
 	uint32_t h = u->src_port * 0x9e3779b1u;
 	struct rawkey *e;
@@ -1112,6 +1050,15 @@ raw_key(struct slc_ingest_core *c, const struct slc_pkt_udp *u, slc_u128 *hash)
 	return klen;
 }
 
+void
+ingest_route(struct slc_ingest_core *c, uint32_t sid, const struct slc_pkt_udp *u,
+	struct slc_record *r, slc_u128 h, const struct ho_ticket *tk)
+{
+	c->cur_tk = tk;
+	route(c, sid, NULL, false, u, r, h);
+	c->cur_tk = NULL;
+}
+
 static void
 rx_raw(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 	const struct slc_pkt_udp *u, struct slc_ingest_port_stats *ps)
@@ -1121,7 +1068,7 @@ rx_raw(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool direct,
 
 	slc_u128 h;
 
-	klen = raw_key(c, u, &h);
+	klen = ingest_raw_key(c, u, &h);
 	r.key = c->keybuf;
 	r.key_len = (uint16_t)klen;
 	r.data = u->payload;
@@ -1211,8 +1158,20 @@ slc_ingest_core_rx(struct slc_ingest_core *c, uint16_t port, struct rte_mbuf **p
 		ps->rx_bytes += m->pkt_len;
 		c->cur_bucket = c->flows != NULL && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ?
 			(m->hash.rss & (ing->cfg.reta_size - 1)) : UINT32_MAX;
-		if (slc_pkt_classify(c->pkt, port, m, now_tsc, &u) != SLC_PKT_DATAGRAM)
+		if (c->tcp != NULL) {
+			struct slc_pkt_tcp seg;
+			enum slc_pkt_verdict v;
+
+			v = slc_pkt_classify_l4(c->pkt, port, m, now_tsc, &u, &seg);
+			if (v == SLC_PKT_TCP) {
+				ingest_tcp_input(c, &seg, now_tsc);
+				continue;
+			}
+			if (v != SLC_PKT_DATAGRAM)
+				continue;
+		} else if (slc_pkt_classify(c->pkt, port, m, now_tsc, &u) != SLC_PKT_DATAGRAM) {
 			continue;
+		}
 		ps->datagrams++;
 		m = u.m;
 		sid = ing->udp_stream[u.dst_port];
@@ -1233,6 +1192,8 @@ slc_ingest_core_rx(struct slc_ingest_core *c, uint16_t port, struct rte_mbuf **p
 static void
 drain_one(struct slc_ingest_core *c, struct ho_elem *e)
 {
+	const struct ho_ticket *tkp = NULL;
+	struct ho_ticket tk;
 	struct slc_record r;
 	struct slc_pkt_udp u;
 	slc_u128 hk;
@@ -1242,7 +1203,7 @@ drain_one(struct slc_ingest_core *c, struct ho_elem *e)
 		u.family = e->family;
 		u.src_port = e->src_port;
 		memcpy(u.src, e->u, 16);
-		klen = raw_key(c, &u, &hk);
+		klen = ingest_raw_key(c, &u, &hk);
 		r.key = c->keybuf;
 		r.key_len = (uint16_t)klen;
 	} else {
@@ -1255,12 +1216,17 @@ drain_one(struct slc_ingest_core *c, struct ho_elem *e)
 	if (r.has_hash_key)
 		memcpy(r.hash_key, e->u, 16);
 	c->sstats[e->slot].handover_in++;
-	if (unlikely(c->shard[e->slot] == NULL))
-		c->sstats[e->slot].drop[SLC_INGEST_D_LOG_ERROR]++;     /* closed: cannot happen */
-	else if (likely(r.key != NULL && r.data != NULL))
-		append_local(c, e->slot, &r, e->arrival_ms);
-	else
-		c->sstats[e->slot].drop[SLC_INGEST_D_LOG_ERROR]++;     /* cannot happen */
+	if (e->flags & HO_F_TICKET) {
+		tk = e->tk;
+		tkp = &tk;
+	}
+	if (unlikely(c->shard[e->slot] == NULL || r.key == NULL || r.data == NULL)) {
+		/* A closed slot, an unreadable element: cannot happen. */
+		c->sstats[e->slot].drop[SLC_INGEST_D_LOG_ERROR]++;
+		ticket_drop(c, tkp, e->slot, SLC_INGEST_D_LOG_ERROR);
+	} else {
+		append_local(c, e->slot, &r, e->arrival_ms, tkp);
+	}
 	rte_pktmbuf_free(e->m);
 }
 
@@ -1295,6 +1261,12 @@ slc_ingest_core_poll(struct slc_ingest_core *c, uint64_t now_tsc)
 	ret = slc_log_poll(c->w, (now_tsc - ing->base_tsc) / ing->tsc_per_us + 1);
 	if (ret > 0)
 		work += (uint32_t)ret;
+	if (c->tcp != NULL) {
+		__atomic_store_n(&c->log_free, slc_log_free_bufs(c->w), __ATOMIC_RELAXED);
+		c->now_ms = ing->base_ms + (int64_t)((now_tsc - ing->base_tsc) / ing->tsc_per_ms);
+		work += ingest_tcp_poll(c, now_tsc);
+		ingest_stage_flush_all(c);
+	}
 	core_safe_point(c);
 	return work;
 }
@@ -1537,6 +1509,12 @@ slc_ingest_core_tx_done(struct slc_ingest_core *c, uint16_t port, uint16_t sent)
 		return;
 	c->stats.port[port].tx_packets += sent;
 	slc_pkt_tx_done(c->pkt, port, sent);
+}
+
+const struct slc_ingest_tcp_stats *
+slc_ingest_core_tcp_stats(const struct slc_ingest_core *c)
+{
+	return &c->tcp_stats;
 }
 
 bool

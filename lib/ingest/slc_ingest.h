@@ -24,6 +24,18 @@
  *
  * Overload never blocks: a full ring, a full log buffer, an oversize record or a
  * missing mbuf drops the record and counts it on its shard by cause.
+ *
+ * TCP (slc_ingest_add_tcp_route): each data core runs one lib/tcp engine for
+ * the connections RSS gives it. Records come from the connection's byte stream
+ * (framed: frames as on UDP; lines: one record per line) and are routed exactly
+ * as UDP records are. TCP never drops for overload: before taking a frame (or a
+ * line) off a connection the core checks that there is room for it (handover
+ * rings, every core's log buffers, the connection's pending acknowledgements);
+ * if not, the bytes stay unconsumed, the connection's receive window closes and
+ * the sender waits (backpressure). In framed mode each frame is answered with
+ * an acknowledgement frame (docs/frame-format.md) once each of its records is
+ * durable or has failed: records carry a ticket to their shard's owner, which
+ * reports each outcome back to the connection's core over a completion ring.
  */
 #ifndef SLC_INGEST_H
 #define SLC_INGEST_H
@@ -39,6 +51,7 @@
 #include "slc_log.h"
 #include "slc_pkt.h"
 #include "slc_stream.h"
+#include "slc_tcp.h"
 
 #define SLC_INGEST_MAX_CORES 16
 #define SLC_INGEST_MAX_STREAMS 64
@@ -47,6 +60,9 @@
 #define SLC_INGEST_SPARE_SLOTS 64    /* slots for shards opened by live resharding */
 #define SLC_INGEST_HIST_BUCKETS 64   /* hash-range buckets per shard (traffic histogram) */
 #define SLC_INGEST_RETA_MAX 2048     /* largest RSS redirection table counted */
+#define SLC_INGEST_MAX_TCP_ROUTES 64
+#define SLC_INGEST_KEY_FIELD_MAX 127 /* lines mode: longest JSON field name */
+#define SLC_INGEST_TCP_PENDING 256   /* frames per connection waiting for their ack */
 
 /* Why a routed record was dropped; per-shard counters are indexed by these. */
 enum slc_ingest_drop {
@@ -97,6 +113,35 @@ struct slc_ingest_port_stats {
 	uint64_t tx_packets;         /* replies sent (slc_ingest_core_tx_done) */
 };
 
+/* What a TCP port carries. */
+enum slc_ingest_tcp_mode {
+	SLC_INGEST_TCP_FRAMED = 1,   /* frames (docs/frame-format.md), acknowledged */
+	SLC_INGEST_TCP_LINES = 2,    /* one record per '\n'-terminated line, no acks */
+};
+
+/* TCP counters of one data core (the engine's own: slc_ingest_core_tcp()). */
+struct slc_ingest_tcp_stats {
+	uint64_t frames;             /* frames taken (valid) */
+	uint64_t frame_rejects[SLC_FRAME_E_MAX]; /* frames rejected by cause (then closed) */
+	uint64_t frames_too_long;    /* frame length above the connection's rcv_buf (rejected,
+	                              * error length, closed) */
+	uint64_t lines;              /* lines taken as records */
+	uint64_t line_key_fallback;  /* lines keyed by the sender: no usable JSON field */
+	uint64_t lines_too_long;     /* lines longer than the stream's max record: skipped */
+	uint64_t records;            /* records routed from TCP (frames and lines) */
+	uint64_t acks;               /* acknowledgement frames sent */
+	uint64_t ack_groups;         /* groups in them */
+	uint64_t records_acked;      /* records acknowledged as stored */
+	uint64_t records_failed;     /* records acknowledged as not stored (retry, too_big,
+	                              * error) */
+	uint64_t blocked;            /* a connection stopped consuming for lack of room */
+	uint64_t pending_frames;     /* gauge: frames waiting for their acknowledgement */
+	uint64_t ack_too_big;        /* an ack larger than the send buffer: connection reset */
+	uint64_t completions_out;    /* record outcomes sent to another core */
+	uint64_t completions_in;     /* record outcomes received from other cores */
+	uint64_t completions_stale;  /* outcomes for connections that are gone (discarded) */
+};
+
 struct slc_ingest_core_stats {
 	uint64_t handover_out;       /* records put on rings to other cores */
 	uint64_t handover_in;        /* records taken off incoming rings */
@@ -138,6 +183,34 @@ int slc_ingest_add_stream(struct slc_ingest *ing, const struct slc_stream *st);
  */
 int slc_ingest_add_route(struct slc_ingest *ing, uint16_t udp_port, enum slc_pkt_mode mode,
 	uint32_t stream_id);
+
+/*
+ * Accept TCP connections on port `tcp_port` (host order) for stream stream_id
+ * (before start). mode: framed or lines. key_field (lines mode): the JSON field
+ * of a line that gives its partition key; NULL or "": the sender's "ip:port"
+ * (as raw UDP). Returns 0, -EINVAL (started, bad mode or stream id, key_field
+ * longer than SLC_INGEST_KEY_FIELD_MAX, more than SLC_INGEST_MAX_TCP_ROUTES),
+ * -EEXIST (port already routed).
+ */
+int slc_ingest_add_tcp_route(struct slc_ingest *ing, uint16_t tcp_port,
+	enum slc_ingest_tcp_mode mode, uint32_t stream_id, const char *key_field);
+
+/*
+ * The TCP engines' settings (before start; copied). cfg->pool is every data
+ * core's mbuf pool for the segments it sends and for copies of records handed
+ * to another core. Without this call, slc_tcp_cfg_default() with no pool, and
+ * start fails with -EINVAL when TCP routes exist. 0 or -EINVAL.
+ */
+int slc_ingest_set_tcp(struct slc_ingest *ing, const struct slc_tcp_cfg *cfg);
+
+/*
+ * Data core `core`'s own mbuf pool for TCP (before start), e.g. the pool of its
+ * NUMA socket; cores without one use the slc_ingest_set_tcp() pool. 0, -EINVAL.
+ */
+int slc_ingest_set_core_pool(struct slc_ingest *ing, uint32_t core, struct rte_mempool *pool);
+
+/* Number of TCP routes (ports). */
+uint32_t slc_ingest_n_tcp_routes(const struct slc_ingest *ing);
 
 /* The MAC address of DPDK port `port` (before start). 0 or -EINVAL. */
 int slc_ingest_set_port(struct slc_ingest *ing, uint16_t port, const struct rte_ether_addr *mac);
@@ -200,6 +273,22 @@ uint16_t slc_ingest_core_tx_pending(struct slc_ingest_core *c, uint16_t port,
 	struct rte_mbuf ***pkts);
 void slc_ingest_core_tx_done(struct slc_ingest_core *c, uint16_t port, uint16_t sent);
 
+/*
+ * TCP segments queued for port by the core's engine (after the replies of
+ * slc_ingest_core_tx_pending): send pkts[0..n), then slc_ingest_core_tcp_tx_done
+ * (the unsent ones are freed; TCP retransmits). 0 without TCP.
+ */
+uint16_t slc_ingest_core_tcp_tx_pending(struct slc_ingest_core *c, uint16_t port,
+	struct rte_mbuf ***pkts);
+void slc_ingest_core_tcp_tx_done(struct slc_ingest_core *c, uint16_t port, uint16_t sent);
+
+/*
+ * Shutdown, after slc_ingest_core_sync(): report every outcome known, send the
+ * acknowledgements that are complete, then abort every connection (RST). The
+ * segments are queued for slc_ingest_core_tcp_tx_pending(). No-op without TCP.
+ */
+void slc_ingest_core_tcp_shutdown(struct slc_ingest_core *c, uint64_t now_tsc);
+
 /* True if every ring into this core is empty. */
 bool slc_ingest_core_rings_empty(const struct slc_ingest_core *c);
 
@@ -213,6 +302,10 @@ const struct slc_ingest_core_stats *slc_ingest_core_stats(const struct slc_inges
 const struct slc_ingest_shard_stats *slc_ingest_core_shard_stats(const struct slc_ingest_core *c,
 	uint32_t slot);
 const struct slc_pkt_stats *slc_ingest_core_pkt_stats(const struct slc_ingest_core *c);
+/* The core's TCP counters; its engine (NULL without TCP) for slc_tcp_stats(). */
+const struct slc_ingest_tcp_stats *slc_ingest_core_tcp_stats(const struct slc_ingest_core *c);
+struct slc_tcp *slc_ingest_core_tcp(const struct slc_ingest_core *c);
+
 /* The core's log writer counters (a copy read without locking). */
 void slc_ingest_core_log_stats(const struct slc_ingest_core *c, struct slc_log_stats *out);
 

@@ -55,6 +55,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -184,6 +185,18 @@ struct slc_log_writer {                /* owner: one core */
 	uint32_t nprobed;
 	uint64_t now_us;               /* last poll clock */
 	struct slc_log_stats stats;
+	/*
+	 * Test hook SLUICED_TEST_WRITE_BPS=N (docs/dataplane.md, "Test hooks"): a
+	 * deliberately slowed writer submits at most N bytes per second, so its
+	 * buffers fill up and the data plane's backpressure can be tested. A token
+	 * bucket refilled by slc_log_poll's clock, at most 1/10 s of tokens; a
+	 * write goes out while the bucket is positive and takes its length from it
+	 * (it may go negative). slc_log_sync (shutdown) ignores it.
+	 */
+	uint64_t throttle_bps;         /* 0: off */
+	int64_t tokens;
+	uint64_t tokens_us;            /* clock of the last refill */
+	bool unthrottled;              /* inside slc_log_sync */
 };
 
 /* ---- configuration ---- */
@@ -448,6 +461,11 @@ shard_submit(struct slc_log_shard *sh)
 		}
 		if (blocked)
 			continue;
+		if (w->throttle_bps != 0 && !w->unthrottled) {
+			if (w->tokens <= 0)
+				return 0;
+			w->tokens -= (int64_t)e->len;
+		}
 		rc = slc_store_write(w->store, e->seg->fd, (int)e->buf, w->bufs[e->buf] + e->boff,
 			e->len, e->file_off, (uint64_t)(uintptr_t)e);
 		if (rc < 0)
@@ -854,6 +872,14 @@ slc_log_poll(struct slc_log_writer *w, uint64_t now_us)
 	uint32_t i;
 	int n, rc;
 
+	if (w->throttle_bps != 0 && now_us > w->tokens_us) {
+		int64_t cap = (int64_t)(w->throttle_bps / 10 + 1);
+
+		w->tokens += (int64_t)((now_us - w->tokens_us) * w->throttle_bps / 1000000u);
+		if (w->tokens > cap)
+			w->tokens = cap;
+		w->tokens_us = now_us;
+	}
 	w->now_us = now_us;
 	n = reap(w, 0);
 	if (n < 0)
@@ -904,6 +930,8 @@ slc_log_flush(struct slc_log_writer *w)
 	return submit_all(w);
 }
 
+static int log_sync(struct slc_log_writer *w);
+
 static bool
 outstanding(const struct slc_log_writer *w)
 {
@@ -922,6 +950,23 @@ outstanding(const struct slc_log_writer *w)
 
 int
 slc_log_sync(struct slc_log_writer *w)
+{
+	int rc;
+
+	w->unthrottled = true;
+	rc = log_sync(w);
+	w->unthrottled = false;
+	return rc;
+}
+
+uint32_t
+slc_log_free_bufs(const struct slc_log_writer *w)
+{
+	return __atomic_load_n(&w->nfree, __ATOMIC_RELAXED);
+}
+
+static int
+log_sync(struct slc_log_writer *w)
 {
 	uint32_t i;
 	int rc;
@@ -996,6 +1041,17 @@ slc_log_writer_create(const struct slc_log_cfg *cfg, slc_log_durable_cb cb, void
 		w->free_bufs[cfg->nbufs - 1 - i] = i;
 	}
 	w->nfree = cfg->nbufs;
+	{
+		const char *bps = getenv("SLUICED_TEST_WRITE_BPS");
+
+		if (bps != NULL && bps[0] != '\0') {
+			w->throttle_bps = strtoull(bps, NULL, 10);
+			w->tokens = (int64_t)(w->throttle_bps / 10 + 1);
+			if (w->throttle_bps != 0)
+				LOG_LOG(WARNING, "SLUICED_TEST_WRITE_BPS: writes limited to %" PRIu64
+					" bytes/s (test hook)", w->throttle_bps);
+		}
+	}
 	w->z = slc_block_zctx_create(w->cfg.buf_size);
 	if (w->z == NULL)
 		goto nomem;

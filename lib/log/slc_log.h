@@ -114,6 +114,13 @@ int slc_log_flush(struct slc_log_writer *w);
  */
 int slc_log_sync(struct slc_log_writer *w);
 
+/*
+ * Free I/O buffers of w now (owner core; another thread may read it as a hint,
+ * a relaxed load). Below a few, appends soon fail with -ENOBUFS: the data plane
+ * stops taking TCP data from its connections then (backpressure).
+ */
+uint32_t slc_log_free_bufs(const struct slc_log_writer *w);
+
 uint32_t slc_log_shard_index(const struct slc_log_shard *sh);
 uint64_t slc_log_shard_next_seq(const struct slc_log_shard *sh);    /* next counter to assign */
 uint64_t slc_log_shard_durable_seq(const struct slc_log_shard *sh); /* watermark */

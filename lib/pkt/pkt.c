@@ -16,9 +16,11 @@
  *         (icmp) or UDP;
  *   IPv6: ip6_hdr, not_ours, ip6_ext, l4_proto, then ICMPv6 or UDP;
  *   UDP:  udp_hdr, oversize, udp_port, udp_csum.
+ *   TCP (slc_pkt_classify_l4 with a tcp output only; else l4_proto as before):
+ *         IPv4 fragments (frag), tcp_hdr, tcp_port, tcp_csum.
  *
  * Counters: rx counts every call. A frame that is not an IPv4 fragment ends as
- * exactly one of: udp (delivered), a reply (arp_replies, icmp_replies,
+ * exactly one of: udp (delivered), tcp (delivered), a reply (arp_replies, icmp_replies,
  * nd_replies) or one drop cause. Every IPv4 fragment (to our address, UDP or
  * ICMP) is counted in frags and either completes a datagram (reassembled, and
  * that datagram then counts once as udp or a drop cause), or is counted once in
@@ -47,6 +49,7 @@
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "pkt_priv.h"
@@ -87,6 +90,9 @@ static const char *const drop_names[SLC_PKT_D_MAX] = {
 	[SLC_PKT_D_ARP] = "arp",
 	[SLC_PKT_D_ICMP] = "icmp",
 	[SLC_PKT_D_TX_FULL] = "tx_full",
+	[SLC_PKT_D_TCP_HDR] = "tcp_hdr",
+	[SLC_PKT_D_TCP_CSUM] = "tcp_csum",
+	[SLC_PKT_D_TCP_PORT] = "tcp_port",
 };
 
 const char *
@@ -597,6 +603,82 @@ udp_in(struct slc_pkt_ctx *c, struct rte_mbuf *m, uint8_t family, const void *ip
 	return SLC_PKT_DATAGRAM;
 }
 
+/* ------------------------------------------------------------------- TCP */
+
+/*
+ * The TCP segment at byte off of m (IP header at l2), in an IP payload of
+ * ip_payload bytes. The header and its options must lie in the first segment
+ * (what every PMD and net_tap deliver); the checksum covers the whole chain.
+ */
+static enum slc_pkt_verdict
+tcp_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint8_t family,
+	const void *iph, uint32_t l2, uint32_t l3, uint32_t ip_payload, struct slc_pkt_tcp *out)
+{
+	const struct rte_tcp_hdr *th;
+	uint32_t off = l2 + l3, thl, sum;
+	uint16_t dport;
+	bool ok;
+
+	if (ip_payload < sizeof(*th) || off + sizeof(*th) > rte_pktmbuf_data_len(m))
+		return drop(c, m, SLC_PKT_D_TCP_HDR);
+	th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, off);
+	thl = (uint32_t)(th->data_off >> 4) * 4;
+	if (thl < sizeof(*th) || thl > ip_payload || off + thl > rte_pktmbuf_data_len(m))
+		return drop(c, m, SLC_PKT_D_TCP_HDR);
+	dport = rte_be_to_cpu_16(th->dst_port);
+	if (!c->cfg.tcp_listen[dport])
+		return drop(c, m, SLC_PKT_D_TCP_PORT);
+	switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+	case RTE_MBUF_F_RX_L4_CKSUM_NONE:     /* data verified, field not filled in */
+		ok = true;
+		break;
+	case RTE_MBUF_F_RX_L4_CKSUM_BAD:
+		ok = false;
+		break;
+	default:
+		/* Over the chain: the payload may continue in further segments. */
+		sum = phdr_sum(family, iph, IPPROTO_TCP, ip_payload);
+		if (m->nb_segs == 1) {
+			sum = __rte_raw_cksum(th, ip_payload, sum);
+		} else {
+			uint16_t part = 0;
+
+			if (rte_raw_cksum_mbuf(m, off, ip_payload, &part) != 0)
+				return drop(c, m, SLC_PKT_D_TCP_HDR);
+			sum += part;
+		}
+		ok = __rte_raw_cksum_reduce(sum) == 0xffff;
+		break;
+	}
+	if (!ok)
+		return drop(c, m, SLC_PKT_D_TCP_CSUM);
+
+	/* Ethernet padding past the IP packet is not TCP payload. */
+	out->m = m;
+	out->th = th;
+	out->l2_len = l2;
+	out->l3_len = l3;
+	out->th_len = thl;
+	out->payload_off = off + thl;
+	out->payload_len = ip_payload - thl;
+	out->family = family;
+	memset(out->src, 0, sizeof(out->src));
+	memset(out->dst, 0, sizeof(out->dst));
+	if (family == 4) {
+		memcpy(out->src, &((const struct rte_ipv4_hdr *)iph)->src_addr, 4);
+		memcpy(out->dst, &((const struct rte_ipv4_hdr *)iph)->dst_addr, 4);
+	} else {
+		memcpy(out->src, ((const struct rte_ipv6_hdr *)iph)->src_addr, 16);
+		memcpy(out->dst, ((const struct rte_ipv6_hdr *)iph)->dst_addr, 16);
+	}
+	out->src_port = rte_be_to_cpu_16(th->src_port);
+	out->dst_port = dport;
+	out->port = port;
+	c->stats.tcp++;
+	return SLC_PKT_TCP;
+}
+
 /* ------------------------------------------------------------------ IPv4 */
 
 static enum slc_pkt_verdict
@@ -657,7 +739,7 @@ icmp4_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint32_t l2,
 
 static enum slc_pkt_verdict
 ip4_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint32_t l2, uint64_t now,
-	struct slc_pkt_udp *out)
+	struct slc_pkt_udp *out, struct slc_pkt_tcp *tcp)
 {
 	uint32_t len = rte_pktmbuf_pkt_len(m), ihl, tot;
 	struct rte_ipv4_hdr *ip;
@@ -688,6 +770,16 @@ ip4_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint32_t l2, ui
 	ours = ip4_ours(c, ip->dst_addr);
 	if (!ours && !(c->cfg.accept_any_dst && ip4_unicast(c, ip->dst_addr)))
 		return drop(c, m, SLC_PKT_D_NOT_OURS);
+	if (ip->next_proto_id == IPPROTO_TCP && tcp != NULL) {
+		if (!ours)
+			return drop(c, m, SLC_PKT_D_NOT_OURS);   /* accept_any_dst: UDP only */
+		if (rte_ipv4_frag_pkt_is_fragmented(ip)) {
+			/* TCP segments are sized by MSS: fragments are not reassembled. */
+			c->stats.frags++;
+			return drop(c, m, SLC_PKT_D_FRAG);
+		}
+		return tcp_in(c, port, m, 4, ip, l2, ihl, tot - ihl, tcp);
+	}
 	if (ip->next_proto_id != IPPROTO_UDP && ip->next_proto_id != IPPROTO_ICMP)
 		return drop(c, m, SLC_PKT_D_L4_PROTO);
 	if (!ours && ip->next_proto_id != IPPROTO_UDP)
@@ -801,7 +893,7 @@ icmp6_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint32_t l2,
 
 static enum slc_pkt_verdict
 ip6_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint32_t l2,
-	struct slc_pkt_udp *out)
+	struct slc_pkt_udp *out, struct slc_pkt_tcp *tcp)
 {
 	const struct rte_ipv6_hdr *ip6;
 	uint32_t plen;
@@ -823,6 +915,11 @@ ip6_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint32_t l2,
 		return drop(c, m, SLC_PKT_D_IP6_EXT);
 	if (ip6->proto == IPPROTO_ICMPV6)
 		return icmp6_in(c, port, m, l2, ip6, plen, ours, snmc);
+	if (ip6->proto == IPPROTO_TCP && tcp != NULL) {
+		if (!ours)
+			return drop(c, m, SLC_PKT_D_NOT_OURS);
+		return tcp_in(c, port, m, 6, ip6, l2, PKT_IP6_HLEN, plen, tcp);
+	}
 	if (ip6->proto != IPPROTO_UDP)
 		return drop(c, m, SLC_PKT_D_L4_PROTO);
 	if (snmc)
@@ -854,6 +951,13 @@ enum slc_pkt_verdict
 slc_pkt_classify(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint64_t now_tsc,
 	struct slc_pkt_udp *out)
 {
+	return slc_pkt_classify_l4(c, port, m, now_tsc, out, NULL);
+}
+
+enum slc_pkt_verdict
+slc_pkt_classify_l4(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m,
+	uint64_t now_tsc, struct slc_pkt_udp *out, struct slc_pkt_tcp *tcp)
+{
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t seg = rte_pktmbuf_data_len(m), l2 = RTE_ETHER_HDR_LEN, tags = 0;
 	uint16_t type;
@@ -875,9 +979,9 @@ slc_pkt_classify(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint6
 		return drop(c, m, SLC_PKT_D_NOT_OURS);
 	switch (type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-		return ip4_in(c, port, m, l2, now_tsc, out);
+		return ip4_in(c, port, m, l2, now_tsc, out, tcp);
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
-		return ip6_in(c, port, m, l2, out);
+		return ip6_in(c, port, m, l2, out, tcp);
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return arp_in(c, port, m, l2);
 	default:

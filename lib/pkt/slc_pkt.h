@@ -3,7 +3,9 @@
  * slc_pkt: what a data core does with a received frame before any record is
  * decoded. Ethernet (802.1Q and QinQ tags), IPv4 (header checksum checked, or
  * taken from the rx offload flags), IPv6, UDP (checksum checked when present),
- * IPv4 reassembly with DPDK's ip_frag library (bounded flows and time), and the
+ * TCP segments to listening ports (slc_pkt_classify_l4: checksum checked,
+ * handed to lib/tcp), IPv4 reassembly with DPDK's ip_frag library (bounded
+ * flows and time; not for TCP), and the
  * basics an appliance answers for its configured addresses: ARP requests, ICMP
  * echo, IPv6 neighbour solicitation and ICMPv6 echo. Replies are built in the
  * received mbuf and queued per port for the caller to send on its own tx queue.
@@ -19,6 +21,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #define SLC_PKT_MAX_ADDRS 8
 #define SLC_PKT_MAX_PORTS 16       /* DPDK port ids 0..15 */
@@ -51,6 +54,10 @@ enum slc_pkt_drop {
 	SLC_PKT_D_ARP,              /* malformed or not a request for us */
 	SLC_PKT_D_ICMP,             /* malformed, bad checksum, or a type we ignore */
 	SLC_PKT_D_TX_FULL,          /* a reply could not be queued */
+	SLC_PKT_D_TCP_HDR,          /* truncated TCP header, data offset below 5 or past the
+	                             * packet */
+	SLC_PKT_D_TCP_CSUM,
+	SLC_PKT_D_TCP_PORT,         /* no TCP listener on the destination port */
 	SLC_PKT_D_MAX,
 };
 
@@ -59,6 +66,7 @@ const char *slc_pkt_drop_name(enum slc_pkt_drop d);
 struct slc_pkt_stats {
 	uint64_t rx;                /* frames classified */
 	uint64_t udp;               /* datagrams delivered */
+	uint64_t tcp;               /* TCP segments delivered (slc_pkt_classify_l4) */
 	uint64_t frags;             /* IPv4 fragments taken in */
 	uint64_t reassembled;       /* datagrams completed from fragments */
 	uint64_t arp_replies;
@@ -83,6 +91,8 @@ struct slc_pkt_cfg {
 	struct slc_pkt_addr6 ip6[SLC_PKT_MAX_ADDRS];
 	uint32_t n_ip6;
 	uint8_t udp_mode[65536];    /* enum slc_pkt_mode by UDP destination port (host order) */
+	uint8_t tcp_listen[65536];  /* 1: TCP segments to this destination port (host order) are
+	                             * delivered as SLC_PKT_TCP; 0: dropped as tcp_port */
 	uint32_t max_datagram;      /* largest UDP payload accepted (default 65507) */
 	uint32_t frag_max_flows;    /* datagrams being reassembled at once (default 4096) */
 	uint32_t frag_ttl_ms;       /* a datagram's fragments must all arrive within (default 2000) */
@@ -118,10 +128,34 @@ struct slc_pkt_udp {
 	uint16_t dst_port;          /* host order */
 };
 
+/*
+ * A TCP segment for one of our addresses and a listening port: IP header valid,
+ * TCP checksum verified (software, or the rx offload flag), header length valid.
+ * IPv4 fragments are not reassembled for TCP (dropped as frag): TCP segments
+ * are sized by MSS. The L2 header of the frame (Ethernet and up to two tags)
+ * is described so that replies can reuse it with source and destination swapped.
+ */
+struct slc_pkt_tcp {
+	struct rte_mbuf *m;         /* the whole frame; the caller owns it */
+	const struct rte_tcp_hdr *th;   /* in m's first segment (header and options contiguous) */
+	uint32_t l2_len;            /* Ethernet + tags: bytes before the IP header */
+	uint32_t l3_len;            /* IP header (IPv6: 40) */
+	uint32_t th_len;            /* TCP header with options: (data_off >> 4) * 4 */
+	uint32_t payload_off;       /* offset of the TCP payload from the start of m's data */
+	uint32_t payload_len;       /* TCP payload bytes (may continue into chained segments) */
+	uint8_t family;             /* 4 or 6 */
+	uint8_t src[16];            /* peer address; IPv4 in the first 4 bytes, network order */
+	uint8_t dst[16];            /* our address */
+	uint16_t src_port;          /* host order */
+	uint16_t dst_port;          /* host order */
+	uint16_t port;              /* DPDK port it came in on */
+};
+
 enum slc_pkt_verdict {
 	SLC_PKT_DROPPED = 0,        /* counted and freed */
 	SLC_PKT_CONSUMED,           /* a fragment kept, or a reply queued: nothing to do */
 	SLC_PKT_DATAGRAM,           /* *out filled */
+	SLC_PKT_TCP,                /* a TCP segment: slc_pkt_classify_l4() filled *tcp */
 };
 
 /*
@@ -130,6 +164,14 @@ enum slc_pkt_verdict {
  */
 enum slc_pkt_verdict slc_pkt_classify(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m,
 	uint64_t now_tsc, struct slc_pkt_udp *out);
+
+/*
+ * The same, also delivering TCP segments for listening ports (cfg.tcp_listen):
+ * SLC_PKT_TCP with *tcp filled, the mbuf owned by the caller. slc_pkt_classify()
+ * is this with tcp == NULL (TCP is then dropped as l4_proto, as before).
+ */
+enum slc_pkt_verdict slc_pkt_classify_l4(struct slc_pkt_ctx *c, uint16_t port,
+	struct rte_mbuf *m, uint64_t now_tsc, struct slc_pkt_udp *out, struct slc_pkt_tcp *tcp);
 
 /*
  * Replies queued for port: the caller sends pkts[0..n) and then calls

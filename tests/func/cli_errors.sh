@@ -133,4 +133,26 @@ exec 3>&-
 wait $FIRST || fail "first put exited $?"
 expect_eq "records in e after both puts" "$(shard_records e)" 6
 
+check "send: usage errors name the option and value (exit 2), no server needed"
+"$S" send --help | grep -q "^usage: sluice send" || fail "sluice send --help"
+expect_exit 2 "--to is required" "$S" send
+expect_exit 2 "--to '127.0.0.1' has no port" "$S" send --to 127.0.0.1
+expect_exit 2 "port '0' is not a number from 1 to 65535" "$S" send --to 127.0.0.1:0
+expect_exit 2 "port 'x' is not a number" "$S" send --to 127.0.0.1:x
+expect_exit 2 "write an IPv6 address as [ADDRESS]:PORT" "$S" send --to ::1:9000
+expect_exit 2 "write an IPv6 address as [ADDRESS]:PORT" "$S" send --to '[::1]9000'
+expect_exit 2 "--connections '0' is not valid" "$S" send --to 127.0.0.1:9 --connections 0
+expect_exit 2 "--batch '65536' is not valid" "$S" send --to 127.0.0.1:9 --batch 65536
+expect_exit 2 "--size applies to generated records" "$S" send --to 127.0.0.1:9 --size 10
+expect_exit 2 "--keys applies to generated records" "$S" send --to 127.0.0.1:9 --keys 3
+expect_exit 2 "does not fit in a frame of --max-frame 262144" "$S" send --to 127.0.0.1:9 --generate 1 --size 300000
+expect_exit 2 "--timeout '0' is not valid" "$S" send --to 127.0.0.1:9 --timeout 0
+expect_exit 2 "unknown option '--bogus'" "$S" send --to 127.0.0.1:9 --bogus
+expect_exit 2 "unexpected argument 'extra'" "$S" send --to 127.0.0.1:9 extra
+expect_exit 1 "--print-acks $WORK/no/such/dir: cannot create" "$S" send --to 127.0.0.1:9 --generate 0 --print-acks "$WORK/no/such/dir"
+
+check "send: nothing listening: gives up after --timeout with exit 1"
+# port 1 on loopback: nothing listens there (connection refused), retried until --timeout
+expect_exit 1 "no progress for 1 s" timeout -k 5 20 "$S" send --to 127.0.0.1:1 --generate 3 --timeout 1
+
 echo "PASS: func-cli-errors"

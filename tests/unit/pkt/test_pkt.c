@@ -418,7 +418,7 @@ finish(struct slc_pkt_ctx *c)
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(pool), POOL_N);
 }
 
-#define STAT_FIELDS(X) X(rx) X(udp) X(frags) X(reassembled) X(arp_replies) X(icmp_replies) \
+#define STAT_FIELDS(X) X(rx) X(udp) X(tcp) X(frags) X(reassembled) X(arp_replies) X(icmp_replies) \
 	X(nd_replies)
 
 /* The counters moved by exactly d since before; prints what differs. */
@@ -608,7 +608,7 @@ test_slc_pkt_drop_name_all(void)
 	static const char *const want[SLC_PKT_D_MAX] = {
 		"runt", "oversize", "ethertype", "vlan", "not_ours", "ip4_hdr", "ip4_csum",
 		"ip4_len", "ip6_hdr", "ip6_ext", "frag", "l4_proto", "udp_hdr", "udp_csum",
-		"udp_port", "arp", "icmp", "tx_full",
+		"udp_port", "arp", "icmp", "tx_full", "tcp_hdr", "tcp_csum", "tcp_port",
 	};
 	int i;
 
@@ -839,6 +839,250 @@ test_slc_pkt_classify_udp_chained(void)
 		CU_ASSERT_PTR_EQUAL(u.m, m);
 		rte_pktmbuf_free(u.m);
 	}
+	finish(c);
+}
+
+/* ------------------------------------------------------------------- TCP */
+
+#define TCP_PORT 8000
+#define TCP_SEQ 0x01020304u
+#define TCP_ACK 0x0a0b0c0du
+
+/*
+ * A TCP segment to o->dport (TCP_PORT) with a 4-byte MSS option (data offset 6)
+ * and pl[0..plen); fam 4 or 6. Checksum correct.
+ */
+static void
+tcp_seg(struct pk *p, const struct fo *o, int fam, const uint8_t *pl, uint32_t plen)
+{
+	uint32_t tl = 24 + plen;
+
+	if (fam == 4)
+		ip4(p, o, 6, tl, 0x1111, 0x4000);     /* DF */
+	else
+		ip6(p, o, 6, tl);
+	put16(p, o->sport != 0 ? o->sport : SPORT);
+	put16(p, o->dport != 0 ? o->dport : TCP_PORT);
+	put32(p, TCP_SEQ);
+	put32(p, TCP_ACK);
+	put8(p, 6 << 4);
+	put8(p, 0x18);                  /* PSH ACK */
+	put16(p, 65535);
+	put16(p, 0);                    /* checksum */
+	put16(p, 0);                    /* urgent */
+	put8(p, 2);                     /* MSS 1460 */
+	put8(p, 4);
+	put16(p, 1460);
+	putb(p, pl, plen);
+	if (fam == 4)
+		set16(p, p->l4 + 16, l4sum(p->b + p->l3 + 12, p->b + p->l3 + 16, 4, 6,
+			p->b + p->l4, tl));
+	else
+		l4_6_fix(p, 6, 16);
+}
+
+static struct slc_pkt_ctx *
+ctx_tcp(void)
+{
+	cfg_base();
+	cfg.tcp_listen[TCP_PORT] = 1;
+	return ctx_from_cfg();
+}
+
+static enum slc_pkt_verdict
+cl_l4(struct slc_pkt_ctx *c, struct rte_mbuf *m, uint64_t ol, struct slc_pkt_tcp *t)
+{
+	struct slc_pkt_udp u;
+
+	m->ol_flags |= ol;
+	return slc_pkt_classify_l4(c, 0, m, now, &u, t);
+}
+
+/* Every field of a delivered segment of the frame p (payload pl[0..plen)). */
+static void
+check_tcp(const struct slc_pkt_tcp *t, const struct pk *p, int fam, const uint8_t *pl,
+	uint32_t plen)
+{
+	uint8_t a[16] = { 0 }, b[16] = { 0 }, buf[2048];
+
+	CU_ASSERT_EQUAL(t->l2_len, p->l3);
+	CU_ASSERT_EQUAL(t->l3_len, fam == 4 ? 20u : 40u);
+	CU_ASSERT_EQUAL(t->th_len, 24u);
+	CU_ASSERT_EQUAL(t->payload_off, p->l4 + 24);
+	CU_ASSERT_EQUAL(t->payload_len, plen);
+	CU_ASSERT_EQUAL(t->family, fam);
+	CU_ASSERT_EQUAL(t->src_port, SPORT);
+	CU_ASSERT_EQUAL(t->dst_port, TCP_PORT);
+	CU_ASSERT_EQUAL(t->port, 0);
+	CU_ASSERT_PTR_EQUAL(t->th, rte_pktmbuf_mtod_offset(t->m, void *, p->l4));
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(t->th->sent_seq), TCP_SEQ);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_32(t->th->recv_ack), TCP_ACK);
+	CU_ASSERT_EQUAL(t->th->tcp_flags, 0x18);
+	if (fam == 4) {
+		uint32_t s4 = htonl(PEER4), d4 = htonl(OUR4);
+
+		memcpy(a, &s4, 4);
+		memcpy(b, &d4, 4);
+	} else {
+		a6(PEER6, a);
+		a6(OUR6, b);
+	}
+	CU_ASSERT(memcmp(t->src, a, 16) == 0);
+	CU_ASSERT(memcmp(t->dst, b, 16) == 0);
+	CU_ASSERT_FATAL(plen <= sizeof(buf));
+	CU_ASSERT(memcmp(rte_pktmbuf_read(t->m, t->payload_off, plen, buf), pl, plen) == 0);
+}
+
+static void
+test_slc_pkt_classify_tcp_good(void)
+{
+	struct slc_pkt_ctx *c = ctx_tcp();
+	struct slc_pkt_stats before;
+	struct slc_pkt_tcp t;
+	struct slc_pkt_udp u;
+	struct rte_mbuf *m, *m2;
+	struct fo o = { 0 };
+	uint8_t pl[1000];
+	struct pk p;
+	uint32_t cut;
+	int fam, tags;
+
+	fill(pl, sizeof(pl), 5);
+	for (fam = 4; fam <= 6; fam += 2) {
+		for (tags = 0; tags <= 1; tags++) {
+			o.ntags = tags;
+			o.tpid[0] = 0x8100;
+			tcp_seg(&p, &o, fam, pl, sizeof(pl));
+			before = *slc_pkt_ctx_stats(c);
+			m = mk(&p);
+			CU_ASSERT_EQUAL_FATAL(cl_l4(c, m, 0, &t), SLC_PKT_TCP);
+			CU_ASSERT_PTR_EQUAL(t.m, m);
+			check_tcp(&t, &p, fam, pl, sizeof(pl));
+			CU_ASSERT_EQUAL(t.l2_len, 14u + 4u * (uint32_t)tags);
+			DELTA(c, &before, "tcp good", .rx = 1, .tcp = 1);
+			rte_pktmbuf_free(t.m);
+		}
+		o.ntags = 0;
+		/* A bare ACK: no payload. */
+		tcp_seg(&p, &o, fam, pl, 0);
+		CU_ASSERT_EQUAL_FATAL(cl_l4(c, mk(&p), 0, &t), SLC_PKT_TCP);
+		check_tcp(&t, &p, fam, pl, 0);
+		rte_pktmbuf_free(t.m);
+		/* Ethernet padding after the IP packet is not payload. */
+		tcp_seg(&p, &o, fam, pl, 2);
+		pad(&p, 80, 0xee);
+		CU_ASSERT_EQUAL_FATAL(cl_l4(c, mk(&p), 0, &t), SLC_PKT_TCP);
+		CU_ASSERT_EQUAL(t.payload_len, 2u);
+		rte_pktmbuf_free(t.m);
+		/* Payload over two segments: the checksum covers the chain. */
+		tcp_seg(&p, &o, fam, pl, sizeof(pl));
+		cut = p.l4 + 24 + 300;
+		m = rte_pktmbuf_alloc(pool);
+		m2 = rte_pktmbuf_alloc(pool);
+		CU_ASSERT_FATAL(m != NULL && m2 != NULL);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)cut), p.b, cut);
+		memcpy(rte_pktmbuf_append(m2, (uint16_t)(p.n - cut)), p.b + cut, p.n - cut);
+		CU_ASSERT_FATAL(rte_pktmbuf_chain(m, m2) == 0);
+		CU_ASSERT_EQUAL_FATAL(cl_l4(c, m, 0, &t), SLC_PKT_TCP);
+		check_tcp(&t, &p, fam, pl, sizeof(pl));
+		rte_pktmbuf_free(t.m);
+		/* The offload flag says good: not recomputed (the field is wrong here). */
+		tcp_seg(&p, &o, fam, pl, 10);
+		p.b[p.l4 + 16] ^= 0x55;
+		CU_ASSERT_EQUAL_FATAL(cl_l4(c, mk(&p), RTE_MBUF_F_RX_L4_CKSUM_GOOD, &t),
+			SLC_PKT_TCP);
+		rte_pktmbuf_free(t.m);
+	}
+	/* slc_pkt_classify() (no TCP output) still drops TCP as l4_proto. */
+	tcp_seg(&p, &o, 4, pl, 10);
+	before = *slc_pkt_ctx_stats(c);
+	CU_ASSERT_EQUAL(slc_pkt_classify(c, 0, mk(&p), now, &u), SLC_PKT_DROPPED);
+	DELTA(c, &before, "tcp classify", .rx = 1, .drop[SLC_PKT_D_L4_PROTO] = 1);
+	tcp_seg(&p, &o, 6, pl, 10);
+	before = *slc_pkt_ctx_stats(c);
+	CU_ASSERT_EQUAL(slc_pkt_classify(c, 0, mk(&p), now, &u), SLC_PKT_DROPPED);
+	DELTA(c, &before, "tcp6 classify", .rx = 1, .drop[SLC_PKT_D_L4_PROTO] = 1);
+	finish(c);
+}
+
+/* Classify m with a TCP output: dropped with exactly one counter, cause d (and frags). */
+static void
+expect_tcp_drop(struct slc_pkt_ctx *c, struct rte_mbuf *m, uint64_t ol, enum slc_pkt_drop d,
+	const char *what)
+{
+	struct slc_pkt_stats before = *slc_pkt_ctx_stats(c), exp = { .rx = 1 };
+	struct slc_pkt_tcp t;
+	enum slc_pkt_verdict v;
+
+	v = cl_l4(c, m, ol, &t);
+	if (v != SLC_PKT_DROPPED)
+		fprintf(stderr, "\n%s: verdict %d, expected dropped", what, v);
+	CU_ASSERT_EQUAL(v, SLC_PKT_DROPPED);
+	exp.drop[d] = 1;
+	if (d == SLC_PKT_D_FRAG)
+		exp.frags = 1;
+	CU_ASSERT(delta_is(c, &before, &exp, what));
+}
+
+static void
+test_slc_pkt_classify_tcp_drops(void)
+{
+	struct slc_pkt_ctx *c = ctx_tcp();
+	struct fo o = { 0 };
+	uint8_t pl[64];
+	struct pk p;
+	int fam;
+
+	fill(pl, sizeof(pl), 9);
+	for (fam = 4; fam <= 6; fam += 2) {
+		/* tcp_csum: one payload bit flipped; the offload flag says bad. */
+		tcp_seg(&p, &o, fam, pl, sizeof(pl));
+		p.b[p.n - 1] ^= 1;
+		expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_TCP_CSUM, "tcp csum");
+		tcp_seg(&p, &o, fam, pl, sizeof(pl));
+		expect_tcp_drop(c, mk(&p), RTE_MBUF_F_RX_L4_CKSUM_BAD, SLC_PKT_D_TCP_CSUM,
+			"tcp csum flag");
+		/* tcp_port: nobody listens on 8001. */
+		o.dport = TCP_PORT + 1;
+		tcp_seg(&p, &o, fam, pl, sizeof(pl));
+		expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_TCP_PORT, "tcp port");
+		o.dport = 0;
+		/* tcp_hdr: data offset 4 (below 5). */
+		tcp_seg(&p, &o, fam, pl, sizeof(pl));
+		p.b[p.l4 + 12] = 4 << 4;
+		expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_TCP_HDR, "tcp data offset 4");
+		/* tcp_hdr: data offset 15 (60 bytes) past an 24 + 10 byte segment. */
+		tcp_seg(&p, &o, fam, pl, 10);
+		p.b[p.l4 + 12] = 15 << 4;
+		expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_TCP_HDR, "tcp data offset past the end");
+		/* tcp_hdr: an IP payload of 12 bytes, shorter than a TCP header. */
+		if (fam == 4) {
+			ip4(&p, &o, 6, 12, 1, 0);
+		} else {
+			ip6(&p, &o, 6, 12);
+		}
+		memset(p.b + p.n, 0, 12);
+		p.n += 12;
+		expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_TCP_HDR, "tcp truncated");
+		/* not_ours: TCP to an address that is not ours. */
+		if (fam == 4)
+			o.dst4 = OTHER4;
+		else
+			o.dst6 = OTHER6;
+		tcp_seg(&p, &o, fam, pl, sizeof(pl));
+		expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_NOT_OURS, "tcp not ours");
+		o.dst4 = 0;
+		o.dst6 = NULL;
+	}
+	/* frag: IPv4 TCP fragments (first with MF, and a later one) are not reassembled. */
+	tcp_seg(&p, &o, 4, pl, sizeof(pl));
+	set16(&p, p.l3 + 6, 0x2000);
+	ip4_fix(&p);
+	expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_FRAG, "tcp first fragment");
+	tcp_seg(&p, &o, 4, pl, sizeof(pl));
+	set16(&p, p.l3 + 6, 0x0010);
+	ip4_fix(&p);
+	expect_tcp_drop(c, mk(&p), 0, SLC_PKT_D_FRAG, "tcp last fragment");
 	finish(c);
 }
 
@@ -1814,6 +2058,78 @@ test_slc_pkt_classify_random_damage(void)
 	finish(c);
 }
 
+/* Damaged TCP segments (and some UDP) through slc_pkt_classify_l4: one outcome each. */
+static void
+test_slc_pkt_classify_tcp_random_damage(void)
+{
+	struct slc_pkt_ctx *c;
+	const struct slc_pkt_stats *st;
+	struct slc_pkt_udp u;
+	struct slc_pkt_tcp t;
+	struct rte_mbuf *m, **tx;
+	uint8_t pl[1200];
+	uint64_t calls = 0, unsent, classify_drops;
+	struct fo o;
+	struct pk p;
+	uint32_t i, k, n;
+	int d;
+
+	cfg_base();
+	cfg.tcp_listen[TCP_PORT] = 1;
+	cfg.frag_max_flows = 64;
+	c = ctx_from_cfg();
+	fill(pl, sizeof(pl), 13);
+	for (i = 0; i < 20000; i++) {
+		memset(&o, 0, sizeof(o));
+		o.ntags = (int)rnd(2);
+		o.tpid[0] = 0x8100;
+		switch (rnd(5)) {
+		case 0: udp4(&p, &o, pl, rnd(1100)); break;
+		case 1: case 2: tcp_seg(&p, &o, 4, pl, rnd(1200)); break;
+		default: tcp_seg(&p, &o, 6, pl, rnd(1200)); break;
+		}
+		n = rnd(4);
+		for (k = 0; k < n; k++)
+			p.b[rnd(p.n)] ^= (uint8_t)(1u << rnd(8));
+		switch (rnd(6)) {
+		case 0: p.n = rnd(p.n + 1); break;
+		case 1: pad(&p, p.n + rnd(40), (uint8_t)rnd(256)); break;
+		default: break;
+		}
+		m = mk(&p);
+		d = slc_pkt_classify_l4(c, 0, m, now, &u, &t);
+		calls++;
+		if (d == SLC_PKT_DATAGRAM) {
+			rte_pktmbuf_free(u.m);
+		} else if (d == SLC_PKT_TCP) {
+			CU_ASSERT_PTR_EQUAL(t.m, m);
+			CU_ASSERT(t.th_len >= 20 && t.payload_off == t.l2_len + t.l3_len + t.th_len);
+			CU_ASSERT(t.payload_off + t.payload_len <= rte_pktmbuf_pkt_len(m));
+			CU_ASSERT(t.l2_len + t.l3_len + t.th_len <= rte_pktmbuf_data_len(m));
+			CU_ASSERT_EQUAL(t.dst_port, TCP_PORT);
+			rte_pktmbuf_free(t.m);
+		}
+		now += 1000;
+	}
+	unsent = slc_pkt_tx_pending(c, 0, &tx);
+	slc_pkt_tx_done(c, 0, 0);
+	slc_pkt_housekeep(c, now + 1000 * rte_get_tsc_hz());
+	st = slc_pkt_ctx_stats(c);
+	classify_drops = 0;
+	for (d = 0; d < SLC_PKT_D_MAX; d++)
+		if (d != SLC_PKT_D_FRAG)
+			classify_drops += st->drop[d];
+	classify_drops -= unsent;
+	CU_ASSERT_EQUAL(st->rx, calls);
+	CU_ASSERT_EQUAL(st->rx + st->reassembled, st->udp + st->tcp + st->arp_replies +
+		st->icmp_replies + st->nd_replies + classify_drops + st->frags);
+	/* The mix reached every TCP outcome (the generator is deterministic). */
+	CU_ASSERT(st->tcp > 2000 && st->drop[SLC_PKT_D_TCP_CSUM] > 5000 &&
+		st->drop[SLC_PKT_D_TCP_HDR] > 0 && st->drop[SLC_PKT_D_TCP_PORT] > 20 &&
+		st->udp > 100);
+	finish(c);
+}
+
 /* ------------------------------------------------------------------ main */
 
 int
@@ -1853,6 +2169,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "test_slc_pkt_classify_udp4_zero_cksum_and_padding",
 		test_slc_pkt_classify_udp4_zero_cksum_and_padding);
 	CU_add_test(s, "test_slc_pkt_classify_udp_chained", test_slc_pkt_classify_udp_chained);
+	CU_add_test(s, "test_slc_pkt_classify_tcp_good", test_slc_pkt_classify_tcp_good);
+	CU_add_test(s, "test_slc_pkt_classify_tcp_drops", test_slc_pkt_classify_tcp_drops);
 	CU_add_test(s, "test_slc_pkt_classify_accept_any_dst",
 		test_slc_pkt_classify_accept_any_dst);
 	CU_add_test(s, "test_slc_pkt_classify_drop_l2", test_slc_pkt_classify_drop_l2);
@@ -1877,6 +2195,8 @@ main(int argc, char **argv)
 		test_slc_pkt_classify_reassembly_timeout);
 	CU_add_test(s, "test_slc_pkt_classify_reassembly_off", test_slc_pkt_classify_reassembly_off);
 	CU_add_test(s, "test_slc_pkt_classify_random_damage", test_slc_pkt_classify_random_damage);
+	CU_add_test(s, "test_slc_pkt_classify_tcp_random_damage",
+		test_slc_pkt_classify_tcp_random_damage);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
