@@ -2,7 +2,8 @@
  * sluice stats: the counters of a running sluiced, read over DPDK's telemetry
  * socket (docs/telemetry.md): per port (rx, missed, errors, no-mbuf), per rx
  * queue (packets, datagrams, records, frames dropped by cause), per data core
- * (classification, drops by cause, handovers, log writer) and per shard (owner,
+ * (classification, drops by cause, handovers, log writer), TCP per data core
+ * (when sluiced has TCP ports) and per shard (owner,
  * records, stored, bytes, durable, handovers, drops by cause).
  *
  * The socket is SOCK_SEQPACKET: the server sends an info object on connect,
@@ -43,7 +44,9 @@ sluice_usage_stats(FILE *f)
 		"Show the counters of the running sluiced started with EAL option --file-prefix P:\n"
 		"totals, then per port (rx packets and bytes, missed, errors, no-mbuf), per rx\n"
 		"queue (packets, datagrams, records, frames dropped by cause), per data core\n"
-		"(classification counters, drops by cause, handovers), and per shard (owner\n"
+		"(classification counters, drops by cause, handovers), TCP per data core\n"
+		"(connections, frames, lines, records, acks, backpressure; only with TCP\n"
+		"ports), and per shard (owner\n"
 		"core, records routed, stored, bytes, durable, handovers in/out, drops by\n"
 		"cause). Drop causes are listed only when non-zero. Counters count since\n"
 		"sluiced started; docs/telemetry.md defines each one.\n"
@@ -246,6 +249,40 @@ print_cores(const json_t *st)
 	}
 }
 
+/* TCP per data core, when sluiced has TCP ports (the tcp_* counters exist). */
+static void
+print_tcp(const json_t *st)
+{
+	long cores[STATS_MAX_CORES];
+	char key[64];
+	int n, i;
+
+	n = numbered_keys(st, "core", cores, STATS_MAX_CORES);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "core%ld", cores[i]);
+		if (json_object_get(json_object_get(st, key), "tcp_conns") != NULL)
+			break;
+	}
+	if (i == n)
+		return;
+	printf("\n%-5s %8s %10s %10s %12s %12s %10s %8s %8s %8s  %s\n", "TCP", "CONNS",
+		"ACCEPTED", "FRAMES", "LINES", "RECORDS", "ACKS", "BLOCKED", "WIN_ZERO", "RETRANS",
+		"EVERY NON-ZERO tcp_ COUNTER");
+	for (i = 0; i < n; i++) {
+		const json_t *c;
+
+		snprintf(key, sizeof(key), "core%ld", cores[i]);
+		c = json_object_get(st, key);
+		printf("%-5ld %8" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64 " %12" PRIu64
+			" %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64, cores[i],
+			u64(c, "tcp_conns"), u64(c, "tcp_accepted"), u64(c, "tcp_frames"),
+			u64(c, "tcp_lines"), u64(c, "tcp_records"), u64(c, "tcp_acks"),
+			u64(c, "tcp_blocked"), u64(c, "tcp_window_zero"), u64(c, "tcp_retransmits"));
+		print_causes(c, "tcp_");
+		putchar('\n');
+	}
+}
+
 static void
 print_shards(json_t *sh)
 {
@@ -302,6 +339,7 @@ print_tables(const json_t *st, json_t *sh)
 	}
 	print_ports(st);
 	print_cores(st);
+	print_tcp(st);
 	if (sh != NULL)
 		print_shards(sh);
 }

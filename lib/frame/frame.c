@@ -25,40 +25,10 @@
 
 #include "slc_block.h"
 #include "slc_frame.h"
+#include "frame_le.h"
 
 #define FRAME_HASHKEY_LEN 16u
 #define FRAME_KEY_MAX 256u
-
-/* ---- little-endian access ---- */
-
-static inline uint16_t
-get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
-}
-
-static inline uint32_t
-get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		(uint32_t)p[3] << 24;
-}
-
-static inline void
-put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 /* ---- names ---- */
 

@@ -23,6 +23,7 @@
 
 #include "slc_block.h"
 #include "slc_frame.h"
+#include "frame_le.h"
 
 /* Header offsets. */
 #define ACK_OFF_VERSION 4
@@ -44,50 +45,6 @@
 
 #define ACK_STATUS_MAX SLC_ACK_REJECTED
 #define ACK_R_STATUS_MAX SLC_ACK_R_ERROR
-
-/* ---- little-endian access (as in frame.c: no DPDK dependency here) ---- */
-
-static inline uint16_t
-get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
-}
-
-static inline uint32_t
-get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		(uint32_t)p[3] << 24;
-}
-
-static inline uint64_t
-get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static inline void
-put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void
-put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* ---- names ---- */
 

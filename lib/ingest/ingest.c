@@ -1100,26 +1100,7 @@ rx_framed(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool dire
 		fh = slc_hashkey_from_be(fi.hash_key);
 	slc_frame_iter_init(&it, &fi);
 	while (slc_frame_iter_next(&it, &fr) == 1) {
-		r.key = fr.key;
-		r.key_len = fr.key_len;
-		r.data = fr.data;
-		r.data_len = fr.data_len;
-		/*
-		 * The hash key that routes a record is stored with it (its explicit hash
-		 * key): a frame hash key overrides the records' own, so readers (lineage)
-		 * place every record where it was routed.
-		 */
-		r.has_hash_key = fr.has_hash_key || fi.has_hash_key;
-		if (fi.has_hash_key)
-			memcpy(r.hash_key, fi.hash_key, 16);
-		else if (fr.has_hash_key)
-			memcpy(r.hash_key, fr.hash_key, 16);
-		if (fi.has_hash_key)
-			h = fh;
-		else if (fr.has_hash_key)
-			h = slc_hashkey_from_be(fr.hash_key);
-		else
-			h = slc_hashkey_md5(fr.key, fr.key_len);
+		h = ingest_frame_record(&fi, fh, &fr, &r);
 		ps->records++;
 		route(c, sid, m, direct, NULL, &r, h);
 	}

@@ -708,21 +708,7 @@ pump_frames(struct slc_ingest_core *c, struct tconn *st)
 			fh = slc_hashkey_from_be(fi.hash_key);
 		slc_frame_iter_init(&it, &fi);
 		for (i = 0; slc_frame_iter_next(&it, &fr) == 1; i++) {
-			r.key = fr.key;
-			r.key_len = fr.key_len;
-			r.data = fr.data;
-			r.data_len = fr.data_len;
-			r.has_hash_key = fr.has_hash_key || fi.has_hash_key;
-			if (fi.has_hash_key)
-				memcpy(r.hash_key, fi.hash_key, 16);
-			else if (fr.has_hash_key)
-				memcpy(r.hash_key, fr.hash_key, 16);
-			if (fi.has_hash_key)
-				h = fh;
-			else if (fr.has_hash_key)
-				h = slc_hashkey_from_be(fr.hash_key);
-			else
-				h = slc_hashkey_md5(fr.key, fr.key_len);
+			h = ingest_frame_record(&fi, fh, &fr, &r);
 			tk.rec = (uint16_t)i;
 			ingest_route(c, sid, NULL, &r, h, &tk);
 		}
