@@ -224,75 +224,102 @@ RES=$OUT/results.tsv
 CMDS=$OUT/commands.txt
 : >"$CMDS"
 
+# ---- what both paths' runs do ----
+# run_prep DIR SIZE PREFIX DST NS: a run's output directory DIR, a fresh data
+# directory $DIR/PREFIX.* into DATA, the sender's command (to DST, records of SIZE)
+# into SCMD and, as run in namespace NS, into DIR/tx.cmd
+run_prep() {
+	mkdir -p "$1"
+	DATA=$(mktemp -d "$DIR/$3.XXXXXX") || return 1
+	DATA_DIRS="$DATA_DIRS $DATA"
+	SCMD=$(sender_cmd "$4" "$2" "$(records_for "$2")")
+	echo "ip netns exec $5 $SCMD" >"$1/tx.cmd"
+}
+
+# start_rx NS CMD LOG PATTERN WAIT NAME: start the receiver CMD in namespace NS (the
+# command into LOG's .cmd), its output in LOG, and wait up to WAIT s for PATTERN in
+# it; its pid in RX_PID
+start_rx() {
+	echo "ip netns exec $1 $2" >"${3%.log}.cmd"
+	# shellcheck disable=SC2086
+	ip netns exec "$1" $2 >"$3" 2>&1 </dev/null &
+	RX_PID=$!
+	PIDS="$PIDS $RX_PID"
+	if ! wait_for "$3" "$4" "$5" "$RX_PID"; then
+		log "$6 did not start: $3"
+		stop_pid "$RX_PID" TERM "$5"
+		return 1
+	fi
+}
+
+# mark PID: "CPU BUSY1 MACHINE T": PID's CPU time, CPU 1's and the machine's busy
+# time, the clock (summarize takes them before and after the sender)
+mark() {
+	echo "$(cpu_ns "$1") $(cpu_busy_ns 1) $(cpu_busy_ns all) $(now)"
+}
+
+# finish_run PID NAME LOG SRC DIR DATA: the sender done (exit status SRC), stop the
+# receiver PID (NAME, output in LOG); verify and count what it stored in DATA into
+# DIR, then remove DATA
+finish_run() {
+	local data=$6 rrc
+	[ "$4" -ne 0 ] && log "tcpsend exited $4: $5/tx.log"
+	stop_pid "$1" TERM 60
+	rrc=$?
+	[ $rrc -ne 0 ] && log "$2 exited $rrc: $3"
+	"$SLUICE_BIN" verify --data-dir "$data" --stream s >"$5/verify.txt" 2>&1 ||
+		log "sluice verify failed: $5/verify.txt"
+	"$SLUICE_BIN" shards --data-dir "$data" --stream s >"$5/shards.txt" 2>&1
+	rm -rf "$data"
+	DATA_DIRS=$(echo "$DATA_DIRS" | sed "s|$data||")
+}
+
+# record_cmds CASE NOTE FILE...: the commands of the first run of CASE into $CMDS
+record_cmds() {
+	local c=$1 note=$2 f
+	shift 2
+	grep -q "^$c:" "$CMDS" && return 0
+	printf "%s:%s\n" "$c" "$note" >>"$CMDS"
+	for f in "$@"; do
+		printf "  %s\n" "$(cat "$f")" >>"$CMDS"
+	done
+}
+
 # ---- one kernel path run ----
 # run_kernel SIZE RUN VARIANT: gso (the veth as Linux sets it up: the sender's TCP
 # hands it segments of up to 64 KiB, which cross to the receiver whole) or mss
 # (gso_max_segs 1 on the sender's end: 1500-byte packets, as net_tap gives sluiced)
 run_kernel() {
-	local size=$1 run=$2 v=$3 d=$OUT/kr-$3-$1-$2 n data path=kernel
+	local size=$1 run=$2 v=$3 d=$OUT/kr-$3-$1-$2 path=kernel
 	[ "$v" = mss ] && path=kernel-mss
-	n=$(records_for "$size")
-	mkdir -p "$d"
-	data=$(mktemp -d "$DIR/perf-tcp-kr.XXXXXX") || return 1
-	DATA_DIRS="$DATA_DIRS $data"
+	run_prep "$d" "$size" perf-tcp-kr "$KR_IP" "$NS_KS" || return 1
+	local data=$DATA scmd=$SCMD
 	local rcmd="$KTRX --bind $KR_IP --port $PORT --cpu 1 --data-dir $data --stream s --shards $SHARDS --seconds 300"
-	local scmd
-	scmd=$(sender_cmd "$KR_IP" "$size" "$n")
-	echo "ip netns exec $NS_KR $rcmd" >"$d/rx.cmd"
-	echo "ip netns exec $NS_KS $scmd" >"$d/tx.cmd"
-	ip netns exec "$NS_KR" $rcmd >"$d/rx.log" 2>&1 </dev/null &
-	local rx=$!
-	PIDS="$PIDS $rx"
-	if ! wait_for "$d/rx.log" 'listening on' 10 "$rx"; then
-		log "kernel_tcp_rx did not start: $d/rx.log"
-		stop_pid "$rx" TERM 10
-		return 1
-	fi
-	local c1 c2 b1 b2 m1 m2 t1 t2 src=0 q1 q2
+	start_rx "$NS_KR" "$rcmd" "$d/rx.log" 'listening on' 10 kernel_tcp_rx || return 1
+	local rx=$RX_PID c1 c2 b1 b2 m1 m2 t1 t2 src=0 q1 q2
 	ip -n "$NS_KS" link set sltk1 gso_max_segs "$([ "$v" = mss ] && echo 1 || echo 65535)"
 	q1=$(veth_rx)
-	c1=$(cpu_ns "$rx"); b1=$(cpu_busy_ns 1); m1=$(cpu_busy_ns all); t1=$(now)
+	read -r c1 b1 m1 t1 <<<"$(mark "$rx")"
 	# shellcheck disable=SC2086
 	timeout -k 5 150 ip netns exec "$NS_KS" $scmd >"$d/tx.log" 2>&1 </dev/null || src=$?
-	c2=$(cpu_ns "$rx"); b2=$(cpu_busy_ns 1); m2=$(cpu_busy_ns all); t2=$(now)
+	read -r c2 b2 m2 t2 <<<"$(mark "$rx")"
 	q2=$(veth_rx)
 	echo "$q1 $q2" >"$d/veth.txt"
-	[ $src -ne 0 ] && log "tcpsend exited $src: $d/tx.log"
-	stop_pid "$rx" TERM 60
-	local rrc=$?
-	[ $rrc -ne 0 ] && log "kernel_tcp_rx exited $rrc: $d/rx.log"
-	"$SLUICE_BIN" verify --data-dir "$data" --stream s >"$d/verify.txt" 2>&1 ||
-		log "sluice verify failed: $d/verify.txt"
-	"$SLUICE_BIN" shards --data-dir "$data" --stream s >"$d/shards.txt" 2>&1
-	rm -rf "$data"
-	DATA_DIRS=$(echo "$DATA_DIRS" | sed "s|$data||")
+	finish_run "$rx" kernel_tcp_rx "$d/rx.log" "$src" "$d" "$data"
 	summarize "$path" "$d" "$size" "$run" "$c1" "$c2" "$b1" "$b2" "$m1" "$m2" "$t1" "$t2" || return 1
-	grep -q "^$path $size:" "$CMDS" ||
-		printf "%s %s:%s\n  %s\n  %s\n" "$path" "$size" \
-			"$([ "$v" = mss ] && echo " (first: ip -n $NS_KS link set sltk1 gso_max_segs 1)")" \
-			"$(cat "$d/rx.cmd")" "$(cat "$d/tx.cmd")" >>"$CMDS"
+	record_cmds "$path $size" \
+		"$([ "$v" = mss ] && echo " (first: ip -n $NS_KS link set sltk1 gso_max_segs 1)")" \
+		"$d/rx.cmd" "$d/tx.cmd"
 }
 
 # ---- one sluiced run ----
 run_sl() {   # run_sl SIZE RUN
-	local size=$1 run=$2 d=$OUT/sl-$1-$2 n data i
-	n=$(records_for "$size")
-	mkdir -p "$d"
-	data=$(mktemp -d "$DIR/perf-tcp-sl.XXXXXX") || return 1
-	DATA_DIRS="$DATA_DIRS $data"
+	local size=$1 run=$2 d=$OUT/sl-$1-$2 i
+	run_prep "$d" "$size" perf-tcp-sl "$SL_IP" "$NS_SL" || return 1
+	local data=$DATA scmd=$SCMD
 	local rcmd="$SLUICED_BIN -l 0,1 --main-lcore 0 $SL_EAL_MEM --no-pci --log-level=warning --file-prefix ${TAG}sl --vdev net_tap0,iface=sltcp0 -- --data-dir $data --stream s:$SHARDS --ip $SL_IP/24 --tcp-port $PORT:framed"
-	local scmd
-	scmd=$(sender_cmd "$SL_IP" "$size" "$n")
-	echo "ip netns exec $NS_SL $rcmd" >"$d/sluiced.cmd"
-	echo "ip netns exec $NS_SL $scmd" >"$d/tx.cmd"
-	ip netns exec "$NS_SL" $rcmd >"$d/sluiced.log" 2>&1 </dev/null &
-	local sl=$!
-	PIDS="$PIDS $sl"
-	if ! wait_for "$d/sluiced.log" 'sluiced: ready' 30 "$sl"; then
-		log "sluiced did not start: $d/sluiced.log"
-		stop_pid "$sl" TERM 30
-		return 1
-	fi
+	start_rx "$NS_SL" "$rcmd" "$d/sluiced.log" 'sluiced: ready' 30 sluiced || return 1
+	local sl=$RX_PID
 	for ((i = 0; i < 100; i++)); do
 		ip -n "$NS_SL" link show sltcp0 >/dev/null 2>&1 && break
 		sleep 0.05
@@ -311,11 +338,11 @@ run_sl() {   # run_sl SIZE RUN
 		PIDS="$PIDS $pp"
 		sleep 0.2
 	fi
-	c1=$(cpu_ns "$sl"); b1=$(cpu_busy_ns 1); m1=$(cpu_busy_ns all); t1=$(now)
+	read -r c1 b1 m1 t1 <<<"$(mark "$sl")"
 	# shellcheck disable=SC2086
 	timeout -k 5 150 ip netns exec "$NS_SL" $scmd >"$d/tx.log" 2>&1 </dev/null || src=$?
 	[ -n "$pp" ] && kill -INT "$pp" 2>/dev/null
-	c2=$(cpu_ns "$sl"); b2=$(cpu_busy_ns 1); m2=$(cpu_busy_ns all); t2=$(now)
+	read -r c2 b2 m2 t2 <<<"$(mark "$sl")"
 	if [ -n "$pp" ]; then
 		# perf stops at SIGINT and writes its file; samples by thread and object
 		stop_pid "$pp" INT 30
@@ -326,19 +353,10 @@ run_sl() {   # run_sl SIZE RUN
 			>"$d/perf-sym.txt" 2>/dev/null
 	fi
 	sl_stats "${TAG}sl" >"$d/stats2.json"
-	[ $src -ne 0 ] && log "tcpsend exited $src: $d/tx.log"
-	stop_pid "$sl" TERM 60
-	local rrc=$?
-	[ $rrc -ne 0 ] && log "sluiced exited $rrc: $d/sluiced.log"
-	"$SLUICE_BIN" verify --data-dir "$data" --stream s >"$d/verify.txt" 2>&1 ||
-		log "sluice verify failed: $d/verify.txt"
-	"$SLUICE_BIN" shards --data-dir "$data" --stream s >"$d/shards.txt" 2>&1
-	rm -rf "$data"
-	DATA_DIRS=$(echo "$DATA_DIRS" | sed "s|$data||")
+	finish_run "$sl" sluiced "$d/sluiced.log" "$src" "$d" "$data"
 	rm -rf "/var/run/dpdk/${TAG}sl"
 	summarize sluiced "$d" "$size" "$run" "$c1" "$c2" "$b1" "$b2" "$m1" "$m2" "$t1" "$t2" || return 1
-	grep -q "^sluiced $size:" "$CMDS" ||
-		printf "sluiced %s:\n  %s\n  %s\n" "$size" "$(cat "$d/sluiced.cmd")" "$(cat "$d/tx.cmd")" >>"$CMDS"
+	record_cmds "sluiced $size" "" "$d/sluiced.cmd" "$d/tx.cmd"
 }
 
 # summarize PATH DIR SIZE RUN CPU1 CPU2 BUSY1 BUSY2 MACH1 MACH2 T1 T2: one line into $RES

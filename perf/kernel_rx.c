@@ -44,7 +44,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -55,8 +54,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -64,6 +61,7 @@
 
 #include <rte_log.h>
 
+#include "kernel_common.h"
 #include "perf_util.h"
 #include "slc_frame.h"
 #include "slc_hashkey.h"
@@ -86,18 +84,9 @@ enum rx_mode {
 };
 
 struct rx_opts {
-	uint16_t port;
 	enum rx_mode mode;
-	const char *data_dir;
-	const char *stream;
-	uint32_t shards;
 	uint32_t threads;
-	enum slc_compression compression;
-	enum slc_durability durability;
-	uint64_t records;              /* 0: no target */
-	double seconds;
-	uint32_t idle_ms;              /* 0: off */
-	bool quiet;
+	struct krx_opts k;             /* the stream, when to stop */
 };
 
 /* ---------------------------------------------------------------- hand-over ring */
@@ -172,12 +161,6 @@ struct rawkey {
 	slc_u128 hash;
 };
 
-struct shard_range {
-	slc_u128 start;
-	slc_u128 end;
-	uint32_t index;
-};
-
 struct rx_thread {
 	/* read-only after set-up */
 	uint32_t idx;
@@ -196,7 +179,8 @@ struct rx_thread {
 	struct mmsghdr msgs[RX_BURST];
 	struct iovec iov[RX_BURST];
 	struct sockaddr_in src[RX_BURST];
-	struct shard_range *ranges;
+	struct krx_range *ranges;
+	uint32_t nranges;
 	int64_t now_ms;
 	uint64_t datagrams;
 	uint64_t bytes;
@@ -229,15 +213,6 @@ struct rx_ctx {
 	uint32_t stop;                 /* main sets it */
 	uint32_t stopped_rx;           /* threads that stopped receiving */
 };
-
-static volatile sig_atomic_t stop_sig;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_sig = 1;
-}
 
 static void
 on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
@@ -293,23 +268,14 @@ static void
 route(struct rx_thread *t, struct slc_record *r, slc_u128 h)
 {
 	const struct rx_opts *o = t->ctx->o;
-	uint32_t lo = 0, hi = t->ctx->st->nshards, shard, owner;
+	uint32_t shard, owner;
 
 	t->records++;
 	if (r->data_len > t->ctx->st->settings.max_record) {
 		t->too_big++;
 		return;
 	}
-	/* the open shard whose range holds h (ranges sorted, they cover the space) */
-	while (hi - lo > 1) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (t->ranges[mid].start <= h)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	shard = t->ranges[lo].index;
+	shard = krx_lookup(t->ranges, t->nranges, h);
 	owner = shard % o->threads;
 	if (owner == t->idx) {
 		append_local(t, shard, r, t->now_ms);
@@ -433,21 +399,7 @@ rx_framed(struct rx_thread *t, const uint8_t *p, uint32_t len)
 		fh = slc_hashkey_from_be(fi.hash_key);
 	slc_frame_iter_init(&it, &fi);
 	while (slc_frame_iter_next(&it, &fr) == 1) {
-		r.key = fr.key;
-		r.key_len = fr.key_len;
-		r.data = fr.data;
-		r.data_len = fr.data_len;
-		/* the key that routes a record is stored with it, as lib/ingest does */
-		r.has_hash_key = fr.has_hash_key || fi.has_hash_key;
-		if (fi.has_hash_key) {
-			memcpy(r.hash_key, fi.hash_key, 16);
-			h = fh;
-		} else if (fr.has_hash_key) {
-			memcpy(r.hash_key, fr.hash_key, 16);
-			h = slc_hashkey_from_be(fr.hash_key);
-		} else {
-			h = slc_hashkey_md5(fr.key, fr.key_len);
-		}
+		h = slc_frame_record(&fi, fh, &fr, &r);
 		route(t, &r, h);
 	}
 }
@@ -457,8 +409,9 @@ thread_setup(struct rx_thread *t)
 {
 	struct rx_ctx *ctx = t->ctx;
 	const struct slc_stream *st = ctx->st;
-	struct slc_log_cfg cfg;
-	uint32_t i, n = 0;
+	char err[900];
+	uint32_t i;
+	int rc;
 
 	t->sh = calloc(st->nshards, sizeof(*t->sh));
 	t->durable_seq = calloc(st->nshards, sizeof(*t->durable_seq));
@@ -470,10 +423,7 @@ thread_setup(struct rx_thread *t)
 		snprintf(t->errmsg, sizeof(t->errmsg), "thread %u: out of memory", t->idx);
 		return -ENOMEM;
 	}
-	for (i = 0; i < st->nshards; i++)
-		if (st->shards[i].state == SLC_SHARD_OPEN)
-			t->ranges[n++] = (struct shard_range){ st->shards[i].start_hash,
-				st->shards[i].end_hash, st->shards[i].index };
+	t->nranges = krx_ranges(st, t->ranges);
 	for (i = 0; i < RX_BURST; i++) {
 		t->iov[i].iov_base = t->bufs + (size_t)i * RX_BUF;
 		t->iov[i].iov_len = RX_BUF;
@@ -483,26 +433,11 @@ thread_setup(struct rx_thread *t)
 		t->msgs[i].msg_hdr.msg_name = &t->src[i];
 		t->msgs[i].msg_hdr.msg_namelen = sizeof(t->src[i]);
 	}
-	slc_log_cfg_default(&cfg);
-	t->w = slc_log_writer_create(&cfg, on_durable, t);
-	if (t->w == NULL) {
-		snprintf(t->errmsg, sizeof(t->errmsg), "thread %u: cannot create the log writer: %s",
-			t->idx, strerror(errno));
-		return -errno;
-	}
-	for (i = t->idx; i < st->nshards; i += ctx->o->threads) {
-		t->sh[i] = slc_log_shard_open(t->w, st, i);
-		if (t->sh[i] == NULL) {
-			int e = errno;
-
-			snprintf(t->errmsg, sizeof(t->errmsg), "thread %u: cannot open shard %u of "
-				"stream %s in %s: %s%s", t->idx, i, st->name, ctx->o->data_dir,
-				strerror(e), e == EINVAL ? " (does the file system take O_DIRECT? "
-				"tmpfs does not: use a disk-backed --data-dir)" : "");
-			return -e;
-		}
-	}
-	return 0;
+	rc = krx_log_open(st, ctx->o->k.data_dir, t->idx, ctx->o->threads, on_durable, t, &t->w,
+		t->sh, err, sizeof(err));
+	if (rc != 0)
+		snprintf(t->errmsg, sizeof(t->errmsg), "thread %u: %s", t->idx, err);
+	return rc;
 }
 
 static void *
@@ -684,57 +619,32 @@ usage(FILE *f)
 }
 
 enum {
-	OPT_PORT = 256,
-	OPT_MODE,
-	OPT_DATA_DIR,
-	OPT_STREAM,
-	OPT_SHARDS,
+	OPT_MODE = 256,
 	OPT_THREADS,
-	OPT_COMPRESSION,
-	OPT_DURABILITY,
-	OPT_RECORDS,
-	OPT_SECONDS,
-	OPT_IDLE_MS,
-	OPT_QUIET,
-	OPT_HELP,
 };
 
 static int
 parse_args(int argc, char **argv, struct rx_opts *o)
 {
 	static const struct option lopts[] = {
-		{ "port", required_argument, NULL, OPT_PORT },
 		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
-		{ "stream", required_argument, NULL, OPT_STREAM },
-		{ "shards", required_argument, NULL, OPT_SHARDS },
 		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "compression", required_argument, NULL, OPT_COMPRESSION },
-		{ "durability", required_argument, NULL, OPT_DURABILITY },
-		{ "records", required_argument, NULL, OPT_RECORDS },
-		{ "seconds", required_argument, NULL, OPT_SECONDS },
-		{ "idle-ms", required_argument, NULL, OPT_IDLE_MS },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, OPT_HELP },
+		KRX_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mode = false;
-	uint32_t v;
-	char *end;
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->threads = 1;
-	o->seconds = 300;
-	o->compression = SLC_COMPRESSION_NONE;
-	o->durability = SLC_DURABILITY_DIRECT;
+	krx_opts_default(&o->k);
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		rc = krx_parse_opt("kernel_rx", c, optarg, &o->k);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case OPT_PORT:
-			if (perf_parse_u32("kernel_rx", "port", optarg, 1000, 1, 65535, &v) != 0)
-				return -EINVAL;
-			o->port = (uint16_t)v;
-			break;
 		case OPT_MODE:
 			if (!strcmp(optarg, "raw")) {
 				o->mode = RX_MODE_RAW;
@@ -747,82 +657,19 @@ parse_args(int argc, char **argv, struct rx_opts *o)
 			}
 			have_mode = true;
 			break;
-		case OPT_DATA_DIR:
-			o->data_dir = optarg;
-			break;
-		case OPT_STREAM:
-			if (!slc_stream_name_valid(optarg)) {
-				fprintf(stderr, "kernel_rx: --stream %s: a stream name is 1..128 of "
-					"[A-Za-z0-9_.-]\n", optarg);
-				return -EINVAL;
-			}
-			o->stream = optarg;
-			break;
-		case OPT_SHARDS:
-			if (perf_parse_u32("kernel_rx", "shards",
-					optarg, 1000, 1, SLC_STREAM_SHARDS_MAX, &o->shards) != 0)
-				return -EINVAL;
-			break;
 		case OPT_THREADS:
 			if (perf_parse_u32("kernel_rx", "threads",
 					optarg, 1000, 1, RX_MAX_THREADS, &o->threads) != 0)
 				return -EINVAL;
 			break;
-		case OPT_COMPRESSION:
-			if (slc_compression_parse(optarg, &o->compression) != 0) {
-				fprintf(stderr, "kernel_rx: --compression %s: expected none or "
-					"deflate\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_DURABILITY:
-			if (slc_durability_parse(optarg, &o->durability) != 0) {
-				fprintf(stderr, "kernel_rx: --durability %s: expected direct or "
-					"fsync\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_RECORDS:
-			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
-				fprintf(stderr, "kernel_rx: --records %s: expected a count >= 1 "
-					"(k/m/g suffixes)\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_SECONDS:
-			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' || !(o->seconds > 0) ||
-					o->seconds > 86400) {
-				fprintf(stderr, "kernel_rx: --seconds %s: expected a number of "
-					"seconds in (0, 86400]\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_IDLE_MS:
-			if (perf_parse_u32("kernel_rx", "idle-ms",
-					optarg, 1000, 1, 3600000, &o->idle_ms) != 0)
-				return -EINVAL;
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			break;
-		case OPT_HELP:
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -EINVAL;
+			return perf_usage(c == 'h', usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kernel_rx: unexpected argument '%s' (see --help)\n",
-			argv[optind]);
+	if (perf_no_operands("kernel_rx", argc, argv, optind) != 0)
 		return -EINVAL;
-	}
-	if (o->port == 0 || !have_mode || o->data_dir == NULL || o->stream == NULL ||
-			o->shards == 0) {
+	if (o->k.port == 0 || !have_mode || o->k.data_dir == NULL || o->k.stream == NULL ||
+			o->k.shards == 0) {
 		fprintf(stderr, "kernel_rx: --port, --mode, --data-dir, --stream and --shards "
 			"are required (see --help)\n");
 		return -EINVAL;
@@ -830,51 +677,10 @@ parse_args(int argc, char **argv, struct rx_opts *o)
 	return 0;
 }
 
-/* Create the stream (it must be new) and take its writer lock as sluiced does. */
-static int
-stream_create(const struct rx_opts *o, struct slc_stream **stp, int *lock_fd)
-{
-	struct slc_stream_settings set;
-	struct slc_stream *st;
-	char path[4096], buf[32];
-	int fd, n;
-
-	slc_stream_settings_default(&set);
-	set.compression = o->compression;
-	set.durability = o->durability;
-	st = slc_stream_create(o->data_dir, o->stream, o->shards, &set);
-	if (st == NULL) {
-		if (errno == EEXIST)
-			fprintf(stderr, "kernel_rx: stream %s already exists in %s: give a fresh "
-				"--data-dir (what was stored is counted by reading the stream "
-				"back)\n", o->stream, o->data_dir);
-		else
-			fprintf(stderr, "kernel_rx: cannot create stream %s in %s: %s\n",
-				o->stream, o->data_dir, strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/writer.lock", st->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "kernel_rx: stream %s: cannot take the writer lock %s: %s\n",
-			o->stream, path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		slc_stream_close(st);
-		return -1;
-	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-		fprintf(stderr, "kernel_rx: warning: cannot write the pid to %s\n", path);
-	*stp = st;
-	*lock_fd = fd;
-	return 0;
-}
-
 static int
 open_socket(const struct rx_opts *o, int *rcvbuf_out, ino_t *ino)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(o->port),
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(o->k.port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval tv = { .tv_sec = 0, .tv_usec = RX_TIMEOUT_US };
 	int one = 1, rb = RX_RCVBUF;
@@ -898,7 +704,7 @@ open_socket(const struct rx_opts *o, int *rcvbuf_out, ino_t *ino)
 		return -1;
 	}
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-		fprintf(stderr, "kernel_rx: bind 127.0.0.1:%u: %s%s\n", o->port, strerror(errno),
+		fprintf(stderr, "kernel_rx: bind 127.0.0.1:%u: %s%s\n", o->k.port, strerror(errno),
 			errno == EADDRINUSE ? " (another program has the port: pick another "
 			"--port)" : "");
 		close(fd);
@@ -911,56 +717,6 @@ open_socket(const struct rx_opts *o, int *rcvbuf_out, ino_t *ino)
 	}
 	*ino = sb.st_ino;
 	return fd;
-}
-
-/* Count what every shard really holds, reading it back (CRC of every block checked). */
-static int
-count_stored(const struct slc_stream *st, uint64_t *total, uint64_t *min_sh, uint64_t *max_sh)
-{
-	struct slc_log_pos pos = { .type = SLC_LOG_POS_TRIM_HORIZON };
-	uint32_t i;
-
-	*total = 0;
-	*min_sh = UINT64_MAX;
-	*max_sh = 0;
-	for (i = 0; i < st->nshards; i++) {
-		struct slc_log_reader *r = slc_log_reader_open(st, i, &pos);
-		struct slc_record rec;
-		uint64_t n = 0;
-		int rc;
-
-		if (r == NULL) {
-			fprintf(stderr, "kernel_rx: cannot read shard %u back: %s\n", i,
-				strerror(errno));
-			return -1;
-		}
-		while ((rc = slc_log_reader_next(r, &rec)) == 1)
-			n++;
-		if (rc < 0) {
-			fprintf(stderr, "kernel_rx: reading shard %u back: %s (%s)\n", i,
-				strerror(-rc), slc_log_reader_error(r) ? slc_log_reader_error(r) :
-				"");
-			slc_log_reader_close(r);
-			return -1;
-		}
-		slc_log_reader_close(r);
-		*total += n;
-		if (n < *min_sh)
-			*min_sh = n;
-		if (n > *max_sh)
-			*max_sh = n;
-	}
-	return 0;
-}
-
-static double
-rusage_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
 int
@@ -986,8 +742,7 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	rte_log_set_global_level(RTE_LOG_WARNING);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	perf_catch_stop();
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.o = &o;
 
@@ -996,12 +751,12 @@ main(int argc, char **argv)
 	 * already has on the port (and split its traffic): bind once without it first.
 	 */
 	{
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(o.port),
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(o.k.port),
 			.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		int probe = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 		if (probe < 0 || bind(probe, (struct sockaddr *)&a, sizeof(a)) != 0) {
-			fprintf(stderr, "kernel_rx: bind 127.0.0.1:%u: %s%s\n", o.port,
+			fprintf(stderr, "kernel_rx: bind 127.0.0.1:%u: %s%s\n", o.k.port,
 				strerror(errno), errno == EADDRINUSE ? " (another program has the "
 				"port: pick another --port)" : "");
 			if (probe >= 0)
@@ -1010,7 +765,7 @@ main(int argc, char **argv)
 		}
 		close(probe);
 	}
-	if (stream_create(&o, &st, &lock_fd) != 0)
+	if (krx_stream_create("kernel_rx", &o.k, &st, &lock_fd) != 0)
 		goto out;
 	ctx.st = st;
 	th = aligned_alloc(64, sizeof(*th) * o.threads);
@@ -1086,13 +841,13 @@ main(int argc, char **argv)
 			pthread_join(th[i].tid, NULL);
 		goto out;
 	}
-	cpu0 = rusage_cpu_s();
+	cpu0 = perf_cpu_s();
 	start_ns = perf_now_ns(CLOCK_MONOTONIC);
 	printf("kernel_rx: listening on 127.0.0.1:%u (%s, %u thread%s, SO_RCVBUF %d B), "
-		"stream %s: %u shards in %s (compression %s, durability %s)\n", o.port,
+		"stream %s: %u shards in %s (compression %s, durability %s)\n", o.k.port,
 		o.mode == RX_MODE_RAW ? "raw" : "framed", o.threads, o.threads > 1 ? "s" : "",
-		rcvbuf, o.stream, o.shards, o.data_dir, slc_compression_name(o.compression),
-		slc_durability_name(o.durability));
+		rcvbuf, o.k.stream, o.k.shards, o.k.data_dir, slc_compression_name(o.k.compression),
+		slc_durability_name(o.k.durability));
 	fflush(stdout);
 
 	/* Decide when to stop; the threads do the work. */
@@ -1111,33 +866,16 @@ main(int argc, char **argv)
 			if (__atomic_load_n(&th[i].err, __ATOMIC_RELAXED) != 0)
 				any_err = true;
 		}
-		if (stop_sig) {
-			why = "signal";
+		why = krx_stop_reason(&o.k, perf_stop_sig, any_err, durable, start_ns, now,
+			last_rx);
+		if (why != NULL)
 			break;
-		}
-		if (any_err) {
-			why = "error";
-			break;
-		}
-		if (o.records != 0 && durable >= o.records) {
-			why = "records";
-			break;
-		}
-		if ((double)(now - start_ns) * 1e-9 >= o.seconds) {
-			why = "seconds";
-			break;
-		}
-		if (o.idle_ms != 0 && last_rx != 0 && now > last_rx &&
-				now - last_rx >= (uint64_t)o.idle_ms * 1000000) {
-			why = "idle-ms";
-			break;
-		}
 		usleep(2000);
 	}
 	__atomic_store_n(&ctx.stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < o.threads; i++)
 		pthread_join(th[i].tid, NULL);
-	cpu1 = rusage_cpu_s();
+	cpu1 = perf_cpu_s();
 	drops_ok = socket_drops(inodes, o.threads, &drops, &queued);
 	if (snmp_ok == 0)
 		snmp_ok = snmp_udp(&snmp_rb1, &snmp_in1);
@@ -1175,26 +913,18 @@ main(int argc, char **argv)
 		close(th[i].fd);
 		th[i].fd = -1;
 	}
-	if (count_stored(st, &durable_rd, &min_sh, &max_sh) != 0)
+	if (krx_count_stored("kernel_rx", st, &durable_rd, &min_sh, &max_sh) != 0)
 		rc = 1;
 	secs = first_ns != 0 && last_durable > first_ns ? (double)(last_durable - first_ns) * 1e-9 :
 		0;
-	if (!o.quiet) {
+	if (!o.k.quiet) {
 		printf("kernel_rx: stopped (%s)\n", why);
 		printf("kernel_rx: %" PRIu64 " datagrams (%" PRIu64 " B), %" PRIu64 " records "
 			"decoded, %" PRIu64 " appended, %" PRIu64 " durable by the writers, %" PRIu64
 			" read back from the logs (per shard %" PRIu64 "..%" PRIu64 ")\n", datagrams,
 			bytes, recs, stored, durable, durable_rd, min_sh, max_sh);
-		if (fdrops) {
-			printf("kernel_rx: %" PRIu64 " frames dropped:", fdrops);
-			for (s = 1; s < SLC_FRAME_E_MAX; s++)
-				if (fdrop[s])
-					printf(" %s=%" PRIu64, slc_frame_err_name(s), fdrop[s]);
-			printf("\n");
-		}
-		if (too_big || log_err)
-			printf("kernel_rx: records not stored: too_big=%" PRIu64 " log_error=%" PRIu64
-				"\n", too_big, log_err);
+		krx_print_frame_drops("kernel_rx", "dropped", fdrops, fdrop);
+		krx_print_not_stored("kernel_rx", too_big, log_err);
 		printf("kernel_rx: waits: log buffers full %" PRIu64 ", hand-over ring full %"
 			PRIu64 "; %" PRIu64 " records handed to another thread\n", log_waits,
 			ring_waits, hand);
@@ -1221,9 +951,9 @@ main(int argc, char **argv)
 		drops_ok == 0 ? drops : UINT64_MAX, secs,
 		secs > 0 ? (double)durable_rd / secs : 0, cpu1 - cpu0, datagrams, stored, fdrops,
 		snmp_ok == 0 ? snmp_rb1 - snmp_rb0 : 0,
-		cpu1 - cpu0 > 0 ? (double)durable_rd / (cpu1 - cpu0) : 0, o.threads, o.shards,
-		o.mode == RX_MODE_RAW ? "raw" : "framed", slc_durability_name(o.durability),
-		slc_compression_name(o.compression), why);
+		cpu1 - cpu0 > 0 ? (double)durable_rd / (cpu1 - cpu0) : 0, o.threads, o.k.shards,
+		o.mode == RX_MODE_RAW ? "raw" : "framed", slc_durability_name(o.k.durability),
+		slc_compression_name(o.k.compression), why);
 	fflush(stdout);
 	if (drops_ok != 0)
 		rc = 1;

@@ -36,7 +36,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -49,14 +48,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rte_log.h>
 
+#include "kernel_common.h"
 #include "perf_util.h"
 #include "slc_frame.h"
 #include "slc_hashkey.h"
@@ -73,19 +71,10 @@
 /* ---------------------------------------------------------------- options */
 
 struct tr_opts {
-	uint16_t port;
 	struct in_addr bind;
-	const char *data_dir;
-	const char *stream;
-	uint32_t shards;
 	int cpu;                       /* -1: do not pin */
 	uint32_t max_frame;
-	enum slc_compression compression;
-	enum slc_durability durability;
-	uint64_t records;              /* 0: no target */
-	double seconds;
-	uint32_t idle_ms;              /* 0: off */
-	bool quiet;
+	struct krx_opts k;             /* the stream, when to stop */
 };
 
 /* ---------------------------------------------------------------- connections */
@@ -114,11 +103,6 @@ struct tr_conn {
 	struct tr_conn *next;          /* list of open connections */
 };
 
-struct tr_shard_range {
-	slc_u128 start;
-	uint32_t index;
-};
-
 struct tr_ctx {
 	const struct tr_opts *o;
 	struct slc_stream *st;
@@ -126,7 +110,7 @@ struct tr_ctx {
 	struct slc_log_shard **sh;     /* [nshards] */
 	uint64_t *durable_seq;         /* [nshards]: the writer's watermarks */
 	uint64_t *seq0;                /* [nshards]: next counter when opened */
-	struct tr_shard_range *ranges;
+	struct krx_range *ranges;
 	uint32_t nranges;
 	int ep;
 	int lfd;
@@ -159,15 +143,6 @@ struct tr_ctx {
 	uint64_t last_rx_ns;
 	uint64_t last_durable_ns;
 };
-
-static volatile sig_atomic_t stop_sig;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_sig = 1;
-}
 
 static void
 on_durable(void *arg, struct slc_log_shard *sh, uint64_t next_seq)
@@ -389,30 +364,13 @@ all_acks(struct tr_ctx *c)
 
 /* ---------------------------------------------------------------- records */
 
-static uint32_t
-lookup(const struct tr_ctx *c, slc_u128 h)
-{
-	uint32_t lo = 0, hi = c->nranges;
-
-	/* the open shard whose range holds h (ranges sorted, they cover the space) */
-	while (hi - lo > 1) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (c->ranges[mid].start <= h)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return c->ranges[lo].index;
-}
-
 /* Append one record; returns its group status, *shard and *seq set when stored. */
 static uint8_t
 append(struct tr_ctx *c, struct slc_record *r, slc_u128 h, uint32_t *shard)
 {
 	int rc;
 
-	*shard = lookup(c, h);
+	*shard = krx_lookup(c->ranges, c->nranges, h);
 	for (;;) {
 		rc = slc_log_append(c->sh[*shard], r, c->now_ms);
 		if (rc != -ENOBUFS)
@@ -507,21 +465,7 @@ frame_in(struct tr_ctx *c, struct tr_conn *k, const struct slc_frame_info *fi)
 		fh = slc_hashkey_from_be(fi->hash_key);
 	slc_frame_iter_init(&it, fi);
 	while (slc_frame_iter_next(&it, &fr) == 1) {
-		r.key = fr.key;
-		r.key_len = fr.key_len;
-		r.data = fr.data;
-		r.data_len = fr.data_len;
-		/* the key that routes a record is stored with it, as lib/ingest does */
-		r.has_hash_key = fr.has_hash_key || fi->has_hash_key;
-		if (fi->has_hash_key) {
-			memcpy(r.hash_key, fi->hash_key, 16);
-			h = fh;
-		} else if (fr.has_hash_key) {
-			memcpy(r.hash_key, fr.hash_key, 16);
-			h = slc_hashkey_from_be(fr.hash_key);
-		} else {
-			h = slc_hashkey_md5(fr.key, fr.key_len);
-		}
+		h = slc_frame_record(fi, fh, &fr, &r);
 		c->records++;
 		c->data_bytes += fr.data_len;
 		status = append(c, &r, h, &shard);
@@ -705,82 +649,42 @@ usage(FILE *f)
 }
 
 enum {
-	OPT_PORT = 256,
-	OPT_BIND,
-	OPT_DATA_DIR,
-	OPT_STREAM,
-	OPT_SHARDS,
+	OPT_BIND = 256,
 	OPT_CPU,
 	OPT_MAX_FRAME,
-	OPT_COMPRESSION,
-	OPT_DURABILITY,
-	OPT_RECORDS,
-	OPT_SECONDS,
-	OPT_IDLE_MS,
-	OPT_QUIET,
-	OPT_HELP,
 };
 
 static int
 parse_args(int argc, char **argv, struct tr_opts *o)
 {
 	static const struct option lopts[] = {
-		{ "port", required_argument, NULL, OPT_PORT },
 		{ "bind", required_argument, NULL, OPT_BIND },
-		{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
-		{ "stream", required_argument, NULL, OPT_STREAM },
-		{ "shards", required_argument, NULL, OPT_SHARDS },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "max-frame", required_argument, NULL, OPT_MAX_FRAME },
-		{ "compression", required_argument, NULL, OPT_COMPRESSION },
-		{ "durability", required_argument, NULL, OPT_DURABILITY },
-		{ "records", required_argument, NULL, OPT_RECORDS },
-		{ "seconds", required_argument, NULL, OPT_SECONDS },
-		{ "idle-ms", required_argument, NULL, OPT_IDLE_MS },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, OPT_HELP },
+		KRX_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t v;
-	char *end;
-	int c;
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->bind.s_addr = htonl(INADDR_LOOPBACK);
 	o->cpu = -1;
 	o->max_frame = TR_MAX_FRAME_DEF;
-	o->seconds = 300;
-	o->compression = SLC_COMPRESSION_NONE;
-	o->durability = SLC_DURABILITY_DIRECT;
+	krx_opts_default(&o->k);
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		rc = krx_parse_opt("kernel_tcp_rx", c, optarg, &o->k);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			continue;
 		switch (c) {
-		case OPT_PORT:
-			if (perf_parse_u32("kernel_tcp_rx", "port", optarg, 1000, 1, 65535, &v) != 0)
-				return -EINVAL;
-			o->port = (uint16_t)v;
-			break;
 		case OPT_BIND:
 			if (inet_pton(AF_INET, optarg, &o->bind) != 1) {
 				fprintf(stderr, "kernel_tcp_rx: --bind %s: expected an IPv4 address\n",
 					optarg);
 				return -EINVAL;
 			}
-			break;
-		case OPT_DATA_DIR:
-			o->data_dir = optarg;
-			break;
-		case OPT_STREAM:
-			if (!slc_stream_name_valid(optarg)) {
-				fprintf(stderr, "kernel_tcp_rx: --stream %s: a stream name is 1..128 "
-					"of [A-Za-z0-9_.-]\n", optarg);
-				return -EINVAL;
-			}
-			o->stream = optarg;
-			break;
-		case OPT_SHARDS:
-			if (perf_parse_u32("kernel_tcp_rx", "shards",
-					optarg, 1000, 1, SLC_STREAM_SHARDS_MAX, &o->shards) != 0)
-				return -EINVAL;
 			break;
 		case OPT_CPU:
 			if (perf_parse_u32("kernel_tcp_rx", "cpu", optarg, 1000, 0, CPU_SETSIZE - 1,
@@ -793,60 +697,13 @@ parse_args(int argc, char **argv, struct tr_opts *o)
 					1u << 30, &o->max_frame) != 0)
 				return -EINVAL;
 			break;
-		case OPT_COMPRESSION:
-			if (slc_compression_parse(optarg, &o->compression) != 0) {
-				fprintf(stderr, "kernel_tcp_rx: --compression %s: expected none or "
-					"deflate\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_DURABILITY:
-			if (slc_durability_parse(optarg, &o->durability) != 0) {
-				fprintf(stderr, "kernel_tcp_rx: --durability %s: expected direct or "
-					"fsync\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_RECORDS:
-			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
-				fprintf(stderr, "kernel_tcp_rx: --records %s: expected a count >= 1 "
-					"(k/m/g suffixes)\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_SECONDS:
-			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' || !(o->seconds > 0) ||
-					o->seconds > 86400) {
-				fprintf(stderr, "kernel_tcp_rx: --seconds %s: expected a number of "
-					"seconds in (0, 86400]\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_IDLE_MS:
-			if (perf_parse_u32("kernel_tcp_rx", "idle-ms",
-					optarg, 1000, 1, 3600000, &o->idle_ms) != 0)
-				return -EINVAL;
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			break;
-		case OPT_HELP:
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -EINVAL;
+			return perf_usage(c == 'h', usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kernel_tcp_rx: unexpected argument '%s' (see --help)\n",
-			argv[optind]);
+	if (perf_no_operands("kernel_tcp_rx", argc, argv, optind) != 0)
 		return -EINVAL;
-	}
-	if (o->port == 0 || o->data_dir == NULL || o->stream == NULL || o->shards == 0) {
+	if (o->k.port == 0 || o->k.data_dir == NULL || o->k.stream == NULL || o->k.shards == 0) {
 		fprintf(stderr, "kernel_tcp_rx: --port, --data-dir, --stream and --shards are "
 			"required (see --help)\n");
 		return -EINVAL;
@@ -854,53 +711,13 @@ parse_args(int argc, char **argv, struct tr_opts *o)
 	return 0;
 }
 
-/* Create the stream (it must be new) and take its writer lock as sluiced does. */
-static int
-stream_create(const struct tr_opts *o, struct slc_stream **stp, int *lock_fd)
-{
-	struct slc_stream_settings set;
-	struct slc_stream *st;
-	char path[4096], buf[32];
-	int fd, n;
-
-	slc_stream_settings_default(&set);
-	set.compression = o->compression;
-	set.durability = o->durability;
-	st = slc_stream_create(o->data_dir, o->stream, o->shards, &set);
-	if (st == NULL) {
-		if (errno == EEXIST)
-			fprintf(stderr, "kernel_tcp_rx: stream %s already exists in %s: give a "
-				"fresh --data-dir (what was stored is counted by reading the stream "
-				"back)\n", o->stream, o->data_dir);
-		else
-			fprintf(stderr, "kernel_tcp_rx: cannot create stream %s in %s: %s\n",
-				o->stream, o->data_dir, strerror(errno));
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/writer.lock", st->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "kernel_tcp_rx: stream %s: cannot take the writer lock %s: %s\n",
-			o->stream, path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		slc_stream_close(st);
-		return -1;
-	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
-		fprintf(stderr, "kernel_tcp_rx: warning: cannot write the pid to %s\n", path);
-	*stp = st;
-	*lock_fd = fd;
-	return 0;
-}
-
 static int
 log_setup(struct tr_ctx *c)
 {
 	const struct slc_stream *st = c->st;
-	struct slc_log_cfg cfg;
+	char err[900];
 	uint32_t i;
+	int rc;
 
 	c->sh = calloc(st->nshards, sizeof(*c->sh));
 	c->durable_seq = calloc(st->nshards, sizeof(*c->durable_seq));
@@ -910,28 +727,14 @@ log_setup(struct tr_ctx *c)
 		fprintf(stderr, "kernel_tcp_rx: out of memory\n");
 		return -ENOMEM;
 	}
-	for (i = 0; i < st->nshards; i++)
-		if (st->shards[i].state == SLC_SHARD_OPEN)
-			c->ranges[c->nranges++] = (struct tr_shard_range){
-				st->shards[i].start_hash, st->shards[i].index };
-	slc_log_cfg_default(&cfg);
-	c->w = slc_log_writer_create(&cfg, on_durable, c);
-	if (c->w == NULL) {
-		fprintf(stderr, "kernel_tcp_rx: cannot create the log writer: %s\n",
-			strerror(errno));
-		return -errno;
+	c->nranges = krx_ranges(st, c->ranges);
+	rc = krx_log_open(st, c->o->k.data_dir, 0, 1, on_durable, c, &c->w, c->sh, err,
+		sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "kernel_tcp_rx: %s\n", err);
+		return rc;
 	}
 	for (i = 0; i < st->nshards; i++) {
-		c->sh[i] = slc_log_shard_open(c->w, st, i);
-		if (c->sh[i] == NULL) {
-			int e = errno;
-
-			fprintf(stderr, "kernel_tcp_rx: cannot open shard %u of stream %s in %s: "
-				"%s%s\n", i, st->name, c->o->data_dir, strerror(e), e == EINVAL ?
-				" (does the file system take O_DIRECT? tmpfs does not: use a "
-				"disk-backed --data-dir)" : "");
-			return -e;
-		}
 		c->seq0[i] = slc_log_shard_next_seq(c->sh[i]);
 		c->durable_seq[i] = slc_log_shard_durable_seq(c->sh[i]);
 	}
@@ -941,7 +744,7 @@ log_setup(struct tr_ctx *c)
 static int
 open_listener(const struct tr_opts *o)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(o->port),
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(o->k.port),
 		.sin_addr = o->bind };
 	char ip[INET_ADDRSTRLEN];
 	int one = 1;
@@ -955,63 +758,13 @@ open_listener(const struct tr_opts *o)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1024) != 0) {
-		fprintf(stderr, "kernel_tcp_rx: listen on %s:%u: %s%s\n", ip, o->port,
+		fprintf(stderr, "kernel_tcp_rx: listen on %s:%u: %s%s\n", ip, o->k.port,
 			strerror(errno), errno == EADDRINUSE ? " (another program has the port: "
 			"pick another --port)" : "");
 		close(fd);
 		return -1;
 	}
 	return fd;
-}
-
-/* Count what every shard really holds, reading it back (CRC of every block checked). */
-static int
-count_stored(const struct slc_stream *st, uint64_t *total, uint64_t *min_sh, uint64_t *max_sh)
-{
-	struct slc_log_pos pos = { .type = SLC_LOG_POS_TRIM_HORIZON };
-	uint32_t i;
-
-	*total = 0;
-	*min_sh = UINT64_MAX;
-	*max_sh = 0;
-	for (i = 0; i < st->nshards; i++) {
-		struct slc_log_reader *r = slc_log_reader_open(st, i, &pos);
-		struct slc_record rec;
-		uint64_t n = 0;
-		int rc;
-
-		if (r == NULL) {
-			fprintf(stderr, "kernel_tcp_rx: cannot read shard %u back: %s\n", i,
-				strerror(errno));
-			return -1;
-		}
-		while ((rc = slc_log_reader_next(r, &rec)) == 1)
-			n++;
-		if (rc < 0) {
-			fprintf(stderr, "kernel_tcp_rx: reading shard %u back: %s (%s)\n", i,
-				strerror(-rc), slc_log_reader_error(r) ? slc_log_reader_error(r) :
-				"");
-			slc_log_reader_close(r);
-			return -1;
-		}
-		slc_log_reader_close(r);
-		*total += n;
-		if (n < *min_sh)
-			*min_sh = n;
-		if (n > *max_sh)
-			*max_sh = n;
-	}
-	return 0;
-}
-
-static double
-rusage_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
 /* At stop: everything is durable; send the acks owed for up to TR_FLUSH_WAIT_MS. */
@@ -1063,13 +816,11 @@ main(int argc, char **argv)
 	const char *why = "?";
 	char ip[INET_ADDRSTRLEN];
 	int lock_fd = -1, rc = 1;
-	uint32_t s;
 
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	rte_log_set_global_level(RTE_LOG_WARNING);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	perf_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 	memset(c, 0, sizeof(*c));
 	c->o = &o;
@@ -1091,7 +842,7 @@ main(int argc, char **argv)
 	c->lfd = open_listener(&o);
 	if (c->lfd < 0)
 		goto out;
-	if (stream_create(&o, &st, &lock_fd) != 0)
+	if (krx_stream_create("kernel_tcp_rx", &o.k, &st, &lock_fd) != 0)
 		goto out;
 	c->st = st;
 	if (log_setup(c) != 0)
@@ -1109,12 +860,12 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	cpu0 = rusage_cpu_s();
+	cpu0 = perf_cpu_s();
 	start_ns = perf_now_ns(CLOCK_MONOTONIC);
 	printf("kernel_tcp_rx: listening on %s:%u (framed, one thread%s), stream %s: %u shards "
-		"in %s (compression %s, durability %s)\n", ip, o.port,
-		o.cpu >= 0 ? ", pinned" : "", o.stream, o.shards, o.data_dir,
-		slc_compression_name(o.compression), slc_durability_name(o.durability));
+		"in %s (compression %s, durability %s)\n", ip, o.k.port,
+		o.cpu >= 0 ? ", pinned" : "", o.k.stream, o.k.shards, o.k.data_dir,
+		slc_compression_name(o.k.compression), slc_durability_name(o.k.durability));
 	fflush(stdout);
 
 	for (;;) {
@@ -1153,27 +904,10 @@ main(int argc, char **argv)
 			all_acks(c);
 		}
 		now = perf_now_ns(CLOCK_MONOTONIC);
-		if (stop_sig) {
-			why = "signal";
+		why = krx_stop_reason(&o.k, perf_stop_sig, c->err != 0,
+			o.k.records != 0 ? durable_total(c) : 0, start_ns, now, c->last_rx_ns);
+		if (why != NULL)
 			break;
-		}
-		if (c->err != 0) {
-			why = "error";
-			break;
-		}
-		if (o.records != 0 && durable_total(c) >= o.records) {
-			why = "records";
-			break;
-		}
-		if ((double)(now - start_ns) * 1e-9 >= o.seconds) {
-			why = "seconds";
-			break;
-		}
-		if (o.idle_ms != 0 && c->last_rx_ns != 0 && now > c->last_rx_ns &&
-				now - c->last_rx_ns >= (uint64_t)o.idle_ms * 1000000) {
-			why = "idle-ms";
-			break;
-		}
 	}
 	/* Stop: no more accepting or reading; everything appended becomes durable. */
 	epoll_ctl(c->ep, EPOLL_CTL_DEL, c->lfd, NULL);
@@ -1194,7 +928,7 @@ main(int argc, char **argv)
 	while (c->conns != NULL)
 		conn_close(c, c->conns, false);
 	durable = durable_total(c);
-	cpu1 = rusage_cpu_s();
+	cpu1 = perf_cpu_s();
 	slc_log_writer_free(c->w);
 	c->w = NULL;
 
@@ -1203,11 +937,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "kernel_tcp_rx: %s\n", c->errmsg);
 		rc = 1;
 	}
-	if (count_stored(st, &durable_rd, &min_sh, &max_sh) != 0)
+	if (krx_count_stored("kernel_tcp_rx", st, &durable_rd, &min_sh, &max_sh) != 0)
 		rc = 1;
 	secs = c->first_rx_ns != 0 && c->last_durable_ns > c->first_rx_ns ?
 		(double)(c->last_durable_ns - c->first_rx_ns) * 1e-9 : 0;
-	if (!o.quiet) {
+	if (!o.k.quiet) {
 		printf("kernel_tcp_rx: stopped (%s)\n", why);
 		printf("kernel_tcp_rx: %" PRIu64 " connections (%" PRIu64 " closed on an error), %"
 			PRIu64 " B read, %" PRIu64 " frames, %" PRIu64 " records decoded (%" PRIu64
@@ -1218,16 +952,8 @@ main(int argc, char **argv)
 		printf("kernel_tcp_rx: acks: %" PRIu64 " (%" PRIu64 " groups, %" PRIu64 " B written)"
 			", %" PRIu64 " owed but not sent (connection gone)\n", c->acks,
 			c->ack_groups, c->ack_bytes_out, c->acks_unsent);
-		if (c->frame_drops) {
-			printf("kernel_tcp_rx: %" PRIu64 " frames rejected:", c->frame_drops);
-			for (s = 1; s < SLC_FRAME_E_MAX; s++)
-				if (c->frame_drop[s])
-					printf(" %s=%" PRIu64, slc_frame_err_name(s), c->frame_drop[s]);
-			printf("\n");
-		}
-		if (c->too_big || c->log_errors)
-			printf("kernel_tcp_rx: records not stored: too_big=%" PRIu64 " log_error=%"
-				PRIu64 "\n", c->too_big, c->log_errors);
+		krx_print_frame_drops("kernel_tcp_rx", "rejected", c->frame_drops, c->frame_drop);
+		krx_print_not_stored("kernel_tcp_rx", c->too_big, c->log_errors);
 		printf("kernel_tcp_rx: waits: log buffers full %" PRIu64 "\n", c->log_waits);
 		printf("kernel_tcp_rx: %.3f s from the first byte to the last record durable "
 			"(final sync %.3f s): %.0f records/s, %.1f MB/s of record data; CPU %.3f s "
@@ -1246,8 +972,8 @@ main(int argc, char **argv)
 		secs > 0 ? (double)c->data_bytes / secs / 1e6 : 0, c->bytes, cpu1 - cpu0,
 		cpu1 - cpu0 > 0 ? (double)durable_rd / (cpu1 - cpu0) : 0, c->accepted,
 		c->closed_err, c->frames, c->frame_drops, c->acks, c->acks_unsent, c->stored,
-		c->log_waits, o.shards, slc_durability_name(o.durability),
-		slc_compression_name(o.compression), why);
+		c->log_waits, o.k.shards, slc_durability_name(o.k.durability),
+		slc_compression_name(o.k.compression), why);
 	fflush(stdout);
 out:
 	if (c->w != NULL) {

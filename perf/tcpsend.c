@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,15 +81,6 @@ struct ts_conn {
 	uint32_t inlen;
 	uint16_t *counts;              /* records of each unacked frame, by frame_id % max_unacked */
 };
-
-static volatile sig_atomic_t stop_sig;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_sig = 1;
-}
 
 static uint32_t
 get_le32(const uint8_t *p)
@@ -153,7 +143,6 @@ parse_args(int argc, char **argv, struct ts_opts *o)
 	};
 	bool have_dst = false;
 	uint32_t v;
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -214,35 +203,19 @@ parse_args(int argc, char **argv, struct ts_opts *o)
 				return -EINVAL;
 			break;
 		case 't':
-		case 'D':
-			errno = 0;
-			{
-				double d = strtod(optarg, &end);
-
-				if (errno != 0 || end == optarg || *end != '\0' || !(d > 0) ||
-						d > 86400) {
-					fprintf(stderr, "tcpsend: --%s %s: expected seconds in "
-						"(0, 86400]\n", c == 't' ? "seconds" : "drain-s", optarg);
-					return -EINVAL;
-				}
-				if (c == 't')
-					o->seconds = d;
-				else
-					o->drain_s = d;
-			}
+			if (perf_parse_seconds("tcpsend", "seconds", optarg, &o->seconds) != 0)
+				return -EINVAL;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
+		case 'D':
+			if (perf_parse_seconds("tcpsend", "drain-s", optarg, &o->drain_s) != 0)
+				return -EINVAL;
+			break;
 		default:
-			usage(stderr);
-			return -EINVAL;
+			return perf_usage(c == 'h', usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "tcpsend: unexpected argument '%s' (see --help)\n", argv[optind]);
+	if (perf_no_operands("tcpsend", argc, argv, optind) != 0)
 		return -EINVAL;
-	}
 	if (!have_dst || o->port == 0) {
 		fprintf(stderr, "tcpsend: --dst and --port are required (see --help)\n");
 		return -EINVAL;
@@ -308,8 +281,7 @@ main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	perf_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 	tmpl = make_templates(&o, &ntmpl);
 	cs = calloc(o.conns, sizeof(*cs));
@@ -361,7 +333,7 @@ main(int argc, char **argv)
 		uint64_t now = perf_now_ns(CLOCK_MONOTONIC);
 		bool owed = false;
 
-		if (sending && (now >= t_stop || stop_sig))
+		if (sending && (now >= t_stop || perf_stop_sig))
 			sending = false;
 		if (!sending && now >= t_stop + (uint64_t)(o.drain_s * 1e9))
 			break;
@@ -532,17 +504,13 @@ main(int argc, char **argv)
 			"%.1f MB/s of record data\n", sent, frames, wire, acks, acked, not_stored,
 			secs, secs > 0 ? (double)acked / secs : 0,
 			secs > 0 ? (double)acked * o.size / secs / 1e6 : 0);
-		struct rusage ru;
-
-		getrusage(RUSAGE_SELF, &ru);
 		printf("RESULT tool=tcpsend records=%" PRIu64 " acked=%" PRIu64 " not_stored=%" PRIu64
 			" frames=%" PRIu64 " acks=%" PRIu64 " seconds=%.6f records_per_s=%.0f"
 			" data_MBps=%.2f wire_bytes=%" PRIu64 " connections=%u size=%u batch=%u"
 			" max_unacked=%u cpu_s=%.3f\n", sent, acked, not_stored, frames, acks, secs,
 			secs > 0 ? (double)acked / secs : 0,
 			secs > 0 ? (double)acked * o.size / secs / 1e6 : 0, wire, o.conns, o.size,
-			o.batch, o.max_unacked, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-			(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6);
+			o.batch, o.max_unacked, perf_cpu_s());
 		if (acked != sent && rc == 0) {
 			fprintf(stderr, "tcpsend: %" PRIu64 " of %" PRIu64 " records not acknowledged "
 				"as stored\n", sent - acked, sent);

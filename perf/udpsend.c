@@ -37,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,15 +77,6 @@ struct us_opts {
 	bool syslog;
 	bool quiet;
 };
-
-static volatile sig_atomic_t stop_sig;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_sig = 1;
-}
 
 static void
 usage(FILE *f)
@@ -154,7 +144,6 @@ parse_args(int argc, char **argv, struct us_opts *o)
 	bool have_dst = false, have_port = false, have_mode = false, have_size = false;
 	bool have_records = false;
 	uint32_t v;
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -200,11 +189,8 @@ parse_args(int argc, char **argv, struct us_opts *o)
 			have_size = true;
 			break;
 		case OPT_RECORDS:
-			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
-				fprintf(stderr, "udpsend: --records %s: expected a count >= 1 "
-					"(k/m/g suffixes)\n", optarg);
+			if (perf_parse_count("udpsend", "records", optarg, &o->records) != 0)
 				return -EINVAL;
-			}
 			have_records = true;
 			break;
 		case OPT_KEYS:
@@ -230,14 +216,8 @@ parse_args(int argc, char **argv, struct us_opts *o)
 			}
 			break;
 		case OPT_SECONDS:
-			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' || !(o->seconds > 0) ||
-					o->seconds > 86400) {
-				fprintf(stderr, "udpsend: --seconds %s: expected a number of "
-					"seconds in (0, 86400]\n", optarg);
+			if (perf_parse_seconds("udpsend", "seconds", optarg, &o->seconds) != 0)
 				return -EINVAL;
-			}
 			break;
 		case OPT_STAMP:
 			o->stamp = true;
@@ -248,19 +228,12 @@ parse_args(int argc, char **argv, struct us_opts *o)
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
-		case OPT_HELP:
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -EINVAL;
+			return perf_usage(c == 'h' || c == OPT_HELP, usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "udpsend: unexpected argument '%s' (see --help)\n", argv[optind]);
+	if (perf_no_operands("udpsend", argc, argv, optind) != 0)
 		return -EINVAL;
-	}
 	if (!have_dst || !have_port || !have_mode || !have_size || !have_records) {
 		fprintf(stderr, "udpsend: --dst, --port, --mode, --size and --records are "
 			"required (see --help)\n");
@@ -549,7 +522,7 @@ run(struct us_state *s, uint64_t *t0_ns, uint64_t *t1_ns)
 	deadline = t0 + (uint64_t)(o->seconds * 1e9);
 	now = t0;
 	*t0_ns = t0;
-	while (s->records < o->records && !stop_sig) {
+	while (s->records < o->records && !perf_stop_sig) {
 		uint64_t left = o->records - s->records;
 		uint64_t allow = left;
 		uint32_t n, i, key = 0;
@@ -619,7 +592,6 @@ main(int argc, char **argv)
 	struct us_opts o;
 	struct us_state s;
 	uint64_t t0 = 0, t1 = 0;
-	struct rusage ru;
 	double secs, rps, cpu;
 	uint32_t i;
 	int rc;
@@ -628,8 +600,7 @@ main(int argc, char **argv)
 		return 2;
 	memset(&s, 0, sizeof(s));
 	s.o = &o;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	perf_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
 
 	s.buf_cap = o.mode == US_MODE_RAW ? (o.size ? o.size : 1) :
@@ -671,15 +642,13 @@ main(int argc, char **argv)
 			" datagrams in %.3f s: %.0f records/s, %.0f datagrams/s%s%s\n", s.records,
 			o.records, s.datagrams, secs, rps, secs > 0 ? (double)s.datagrams / secs : 0,
 			o.rate ? " (paced)" : " (flat out)",
-			s.records < o.records ? (stop_sig ? ", stopped by a signal" :
+			s.records < o.records ? (perf_stop_sig ? ", stopped by a signal" :
 			(rc == 0 ? ", stopped by --seconds" : ", stopped by an error")) : "");
 		if (s.refused)
 			printf("udpsend: %" PRIu64 " sends refused (ICMP port unreachable: a datagram "
 				"before each found no receiver)\n", s.refused);
 	}
-	getrusage(RUSAGE_SELF, &ru);
-	cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+	cpu = perf_cpu_s();
 	if (!o.quiet)
 		printf("udpsend: CPU %.3f s (on loopback this includes the kernel's receive "
 			"path up to the receiver's socket queue)\n", cpu);

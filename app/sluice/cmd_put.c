@@ -8,10 +8,10 @@
  * each shard's tail) and appends from this one thread. Input is read with
  * read(2) into one buffer large enough for the longest valid line, so lines are
  * parsed in place and a line that cannot be valid is skipped without holding it
- * in memory. When no input is ready but records are still waiting to become
- * durable, the loop polls the writer about every millisecond (so a slow producer
- * still sees its records stored within the linger time) instead of blocking in
- * read(2).
+ * in memory (lines.c, shared with `sluice send`). When no input is ready but
+ * records are still waiting to become durable, the loop polls the writer about
+ * every millisecond (so a slow producer still sees its records stored within the
+ * linger time) instead of blocking in read(2).
  *
  * The tool never drops a valid record: when the writer has no free I/O buffer
  * (-ENOBUFS, the disk is behind) it polls the writer until a buffer comes back
@@ -26,8 +26,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +44,6 @@
 #define POLL_EVERY 1024          /* records between writer polls while input flows */
 #define IDLE_POLL_MS 1           /* poll(2) timeout while records wait for durability */
 #define ENOBUFS_SPINS 2000       /* fruitless polls before falling back to slc_log_sync */
-#define READ_CHUNK (256u << 10)  /* room kept for read(2) beyond the longest line */
 
 void
 sluice_usage_put(FILE *f)
@@ -89,26 +86,8 @@ struct put_ctx {
 	/* FIFO of stored, not yet printed records (ring buffer) */
 	struct pending *q;
 	size_t qcap, qhead, qlen;
-	uint64_t bad;
 	uint64_t bytes;
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	interrupted = sig;
-}
-
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int64_t
 real_ms(void)
@@ -183,7 +162,7 @@ fifo_print(struct put_ctx *p)
 static int
 writer_poll(struct put_ctx *p)
 {
-	int n = slc_log_poll(p->w, mono_us());
+	int n = slc_log_poll(p->w, sluice_mono_us());
 
 	if (n < 0) {
 		sluice_fail(CMD, "stream %s: writing failed: %s (see the message above)",
@@ -273,78 +252,20 @@ put_record(struct put_ctx *p, const char *key, uint32_t klen, const char *data, 
 
 /* ---- input ---- */
 
-struct linebuf {
-	char *buf;
-	size_t cap, start, end;
-	size_t max_line;     /* longest valid line, newline excluded */
-	uint64_t lineno;     /* lines consumed */
-	bool eof;
-	bool skipping;       /* inside an over-long line, dropping bytes to its newline */
-};
-
-static void
-bad_line(struct put_ctx *p, uint64_t lineno, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-bad_line(struct put_ctx *p, uint64_t lineno, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sluice put: line %" PRIu64 ": ", lineno);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	p->bad++;
-}
-
 /* Check one line (without its newline) and store it. 0, or 1 on a fatal error. */
 static int
-put_line(struct put_ctx *p, uint64_t lineno, const char *s, size_t len)
+put_line(struct put_ctx *p, struct sluice_lines *lb, const char *s, size_t len)
 {
-	const char *tab = memchr(s, '\t', len);
-	size_t klen, dlen;
+	struct sluice_line l;
 
-	if (tab == NULL) {
-		bad_line(p, lineno, "no tab: expected partition_key<TAB>data");
+	if (sluice_line_split(lb, s, len, &l) != 0)
+		return 0;
+	if (l.dlen > p->st->settings.max_record) {
+		sluice_bad_line(lb, "data is %zu bytes, longer than the stream's max record of %u "
+			"bytes", l.dlen, p->st->settings.max_record);
 		return 0;
 	}
-	klen = tab - s;
-	dlen = len - klen - 1;
-	if (klen == 0) {
-		bad_line(p, lineno, "empty partition key (it must be 1 to %d bytes)", SLC_PKEY_MAX);
-		return 0;
-	}
-	if (klen > SLC_PKEY_MAX) {
-		bad_line(p, lineno, "partition key is %zu bytes, longer than %d", klen, SLC_PKEY_MAX);
-		return 0;
-	}
-	if (dlen > p->st->settings.max_record) {
-		bad_line(p, lineno, "data is %zu bytes, longer than the stream's max record of %u "
-			"bytes", dlen, p->st->settings.max_record);
-		return 0;
-	}
-	return put_record(p, s, (uint32_t)klen, tab + 1, (uint32_t)dlen);
-}
-
-/* An over-long line: report it from what we have of it, then skip the rest. */
-static void
-long_line(struct put_ctx *p, uint64_t lineno, const char *s, size_t have)
-{
-	const char *tab = memchr(s, '\t', have);
-
-	if (tab == NULL)
-		bad_line(p, lineno, "no tab in the first %zu bytes: the partition key is longer than "
-			"%d bytes, or the line has no tab", have, SLC_PKEY_MAX);
-	else if (tab == s)
-		bad_line(p, lineno, "empty partition key (it must be 1 to %d bytes)", SLC_PKEY_MAX);
-	else if (tab - s > SLC_PKEY_MAX)
-		bad_line(p, lineno, "partition key is %zu bytes, longer than %d", (size_t)(tab - s),
-			SLC_PKEY_MAX);
-	else
-		bad_line(p, lineno, "data is longer than the stream's max record of %u bytes",
-			p->st->settings.max_record);
+	return put_record(p, l.key, (uint32_t)l.klen, l.data, (uint32_t)l.dlen);
 }
 
 /*
@@ -352,68 +273,23 @@ long_line(struct put_ctx *p, uint64_t lineno, const char *s, size_t have)
  * needed (or at EOF after the last line), 1 on a fatal error.
  */
 static int
-process_lines(struct put_ctx *p, struct linebuf *lb)
+process_lines(struct put_ctx *p, struct sluice_lines *lb)
 {
-	char *nl;
+	const char *s;
 	size_t len;
 
-	for (;;) {
-		char *s = lb->buf + lb->start;
-		size_t have = lb->end - lb->start;
-
-		if (interrupted)
-			return 0;
-		nl = memchr(s, '\n', have);
-		if (lb->skipping) {
-			if (nl == NULL) {
-				lb->start = lb->end;
-				return 0;
-			}
-			lb->skipping = false;
-			lb->start += nl - s + 1;
-			continue;
-		}
-		if (nl == NULL) {
-			if (have > lb->max_line) {
-				long_line(p, ++lb->lineno, s, have);
-				lb->skipping = true;
-				lb->start = lb->end;
-				return 0;
-			}
-			if (!lb->eof || have == 0)
-				return 0;
-			len = have;    /* last line without a newline */
-			lb->start = lb->end;
-		} else {
-			len = nl - s;
-			lb->start += len + 1;
-		}
-		lb->lineno++;
-		if (len > lb->max_line) {
-			long_line(p, lb->lineno, s, len);
-			continue;
-		}
-		if (put_line(p, lb->lineno, s, len) != 0)
+	while (!sluice_interrupted && sluice_lines_next(lb, &s, &len) == 1)
+		if (put_line(p, lb, s, len) != 0)
 			return 1;
-	}
+	return 0;
 }
 
 /* Read more input into the buffer. 0, or 1 on a read error. */
 static int
-fill(struct put_ctx *p, struct linebuf *lb)
+fill(struct put_ctx *p, struct sluice_lines *lb)
 {
-	ssize_t n;
-
-	if (lb->start == lb->end) {
-		lb->start = 0;
-		lb->end = 0;
-	} else if (lb->cap - lb->end < READ_CHUNK) {
-		memmove(lb->buf, lb->buf + lb->start, lb->end - lb->start);
-		lb->end -= lb->start;
-		lb->start = 0;
-	}
 	/* Records wait for durability: poll the writer while stdin is quiet. */
-	while (p->durable_total < p->appended && !interrupted) {
+	while (p->durable_total < p->appended && !sluice_interrupted) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		int r = poll(&pfd, 1, IDLE_POLL_MS);
 
@@ -422,18 +298,9 @@ fill(struct put_ctx *p, struct linebuf *lb)
 		if (r != 0)
 			break;
 	}
-	if (interrupted)
+	if (sluice_interrupted)
 		return 0;
-	n = read(STDIN_FILENO, lb->buf + lb->end, lb->cap - lb->end);
-	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN)
-			return 0;
-		return sluice_fail(CMD, "cannot read stdin: %s", strerror(errno));
-	}
-	if (n == 0)
-		lb->eof = true;
-	lb->end += n;
-	return 0;
+	return sluice_lines_fill(lb);
 }
 
 /* ---- main ---- */
@@ -453,10 +320,9 @@ sluice_cmd_put(int argc, char **argv)
 	};
 	const char *data_dir = NULL, *name = NULL;
 	struct put_ctx p = { 0 };
-	struct linebuf lb = { 0 };
+	struct sluice_lines lb = { 0 };
 	struct slc_log_stats stats;
 	struct slc_log_cfg cfg;
-	struct sigaction sa;
 	static char obuf[1 << 16];
 	uint64_t v, t0;
 	double secs;
@@ -501,7 +367,7 @@ sluice_cmd_put(int argc, char **argv)
 			sluice_require(CMD, "--stream", name))
 		return SLUICE_EXIT_USAGE;
 
-	t0 = mono_us();
+	t0 = sluice_mono_us();
 	p.st = sluice_stream_open(CMD, data_dir, name);
 	if (p.st == NULL)
 		return SLUICE_EXIT_FAIL;
@@ -515,10 +381,11 @@ sluice_cmd_put(int argc, char **argv)
 	p.sh = slc_calloc(p.st->nshards, sizeof(*p.sh));
 	p.ids = slc_calloc(p.st->nshards, sizeof(*p.ids));
 	p.durable = slc_calloc(p.st->nshards, sizeof(*p.durable));
-	lb.max_line = (size_t)SLC_PKEY_MAX + 1 + p.st->settings.max_record;
-	lb.cap = lb.max_line + 1 + 2 * READ_CHUNK;
-	lb.buf = slc_malloc(lb.cap);
-	if (p.sh == NULL || p.ids == NULL || p.durable == NULL || lb.buf == NULL) {
+	if (p.sh == NULL || p.ids == NULL || p.durable == NULL ||
+			sluice_lines_init(&lb, CMD,
+				(size_t)SLC_PKEY_MAX + 1 + p.st->settings.max_record,
+				"data is longer than the stream's max record of %u bytes",
+				p.st->settings.max_record) != 0) {
 		sluice_fail(CMD, "out of memory");
 		goto out_mem;
 	}
@@ -556,36 +423,34 @@ sluice_cmd_put(int argc, char **argv)
 		goto out_writer;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;   /* no SA_RESTART: a blocked read returns EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sluice_catch_signals();    /* a blocked read(2) or poll(2) returns EINTR */
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 
 	for (;;) {
 		if (process_lines(&p, &lb) != 0)
 			goto out_sync;
-		if (lb.eof || interrupted)
+		if (lb.eof || sluice_interrupted)
 			break;
 		if (fill(&p, &lb) != 0)
 			goto out_sync;
 	}
 	if (writer_sync(&p) != 0)
 		goto out_writer;
-	if (interrupted) {
+	if (sluice_interrupted) {
 		sluice_fail(CMD, "stream %s: interrupted by signal %d after line %" PRIu64
-			"; every record stored so far is durable", name, (int)interrupted, lb.lineno);
+			"; every record stored so far is durable", name, (int)sluice_interrupted,
+			lb.lineno);
 	} else if (p.qlen != 0) {
 		sluice_fail(CMD, "stream %s: %zu stored records were never reported durable",
 			name, p.qlen);
 	} else {
-		rc = p.bad ? SLUICE_EXIT_FAIL : SLUICE_EXIT_OK;
+		rc = lb.bad ? SLUICE_EXIT_FAIL : SLUICE_EXIT_OK;
 	}
-	secs = (mono_us() - t0) / 1e6;
+	secs = (sluice_mono_us() - t0) / 1e6;
 	slc_log_writer_stats(p.w, &stats);
 	fprintf(stderr, "sluice put: stream %s: %" PRIu64 " records stored (%" PRIu64 " bytes), %"
 		PRIu64 " bad lines, %.3f s (%.0f records/s); %" PRIu64 " blocks, %" PRIu64
-		" writes, %" PRIu64 " times the disk was behind\n", name, p.appended, p.bytes, p.bad,
+		" writes, %" PRIu64 " times the disk was behind\n", name, p.appended, p.bytes, lb.bad,
 		secs, secs > 0 ? p.appended / secs : 0.0, stats.blocks, stats.writes, stats.enobufs);
 	goto out_writer;
 
@@ -595,7 +460,7 @@ out_sync:
 out_writer:
 	slc_log_writer_free(p.w);
 out_mem:
-	slc_free(lb.buf);
+	sluice_lines_fini(&lb);
 	slc_free(p.q);
 	slc_free(p.durable);
 	slc_free(p.ids);

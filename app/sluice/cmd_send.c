@@ -36,14 +36,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "slc_frame.h"
@@ -59,7 +57,6 @@
 #define RETRY_MAX_US 1280000u              /* ... up to 1.28 s */
 #define CONNECT_BASE_US 50000u             /* reconnect backoff: 50 ms, doubling ... */
 #define CONNECT_MAX_US 2000000u            /* ... up to 2 s */
-#define READ_CHUNK (256u << 10)
 #define MAX_ERR_MSGS 20                    /* per kind of record failure; then counted */
 #define FRAME_OVERHEAD (SLC_FRAME_MIN_LEN + SLC_FRAME_REC_HDR_LEN)
 
@@ -174,16 +171,6 @@ struct conn {
 	char last_err[160];
 };
 
-struct linebuf {
-	char *buf;
-	size_t cap, start, end;
-	size_t max_line;           /* longest line that can be a record, newline excluded */
-	size_t consume;            /* bytes of the line peeked */
-	uint64_t lineno;           /* lines consumed */
-	bool eof;
-	bool skipping;             /* inside an over-long line, dropping bytes to its newline */
-};
-
 struct send_ctx {
 	/* options */
 	const char *to;
@@ -206,33 +193,16 @@ struct send_ctx {
 	struct conn *conns;
 	FILE *acks;
 	FILE *summary;
-	struct linebuf lb;
+	struct sluice_lines lb;    /* stdin, unless gen */
 	char *gbuf;                /* a generated record's key and data */
 	uint64_t t0_us;
 	bool input_done;
 	bool fatal;
 	/* counters */
-	uint64_t sent, sent_bytes, acked, failed, bad_lines;
+	uint64_t sent, sent_bytes, acked, failed;
 	uint64_t frames, retransmitted, reconnects, retried;
 	unsigned int msgs_too_big, msgs_retry, msgs_rejected;
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	interrupted = sig;
-}
-
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void
 note(struct send_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -345,7 +315,7 @@ frame_close(struct send_ctx *x, struct conn *c)
 	f->id = c->next_id - 1;
 	f->count = c->b.count;
 	if (c->n == 0)
-		c->progress_us = mono_us();
+		c->progress_us = sluice_mono_us();
 	c->n++;
 	c->bopen = false;
 	x->frames++;
@@ -743,158 +713,6 @@ conn_deadline(const struct send_ctx *x, const struct conn *c)
 
 /* ---- input ---- */
 
-static void
-bad_line(struct send_ctx *x, uint64_t lineno, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-bad_line(struct send_ctx *x, uint64_t lineno, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sluice send: line %" PRIu64 ": ", lineno);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	x->bad_lines++;
-}
-
-static void
-long_line(struct send_ctx *x, uint64_t lineno, const char *s, size_t have)
-{
-	const char *tab = memchr(s, '\t', have);
-
-	if (tab == NULL)
-		bad_line(x, lineno, "no tab in the first %zu bytes: the partition key is longer "
-			"than %d bytes, or the line has no tab", have, SLC_PKEY_MAX);
-	else if (tab == s)
-		bad_line(x, lineno, "empty partition key (it must be 1 to %d bytes)", SLC_PKEY_MAX);
-	else if (tab - s > SLC_PKEY_MAX)
-		bad_line(x, lineno, "partition key is %zu bytes, longer than %d", (size_t)(tab - s),
-			SLC_PKEY_MAX);
-	else
-		bad_line(x, lineno, "the record does not fit in a frame of --max-frame %u bytes",
-			x->max_frame);
-}
-
-/*
- * The next complete line, not consumed (lb->consume says how much it takes):
- * 1 with *s, *len set, or 0 when more input is needed or it has ended.
- */
-static int
-line_peek(struct send_ctx *x, const char **s, size_t *len)
-{
-	struct linebuf *lb = &x->lb;
-
-	for (;;) {
-		char *p = lb->buf + lb->start;
-		size_t have = lb->end - lb->start;
-		char *nl = memchr(p, '\n', have);
-
-		if (lb->skipping) {
-			if (nl == NULL) {
-				lb->start = lb->end;
-				return 0;
-			}
-			lb->skipping = false;
-			lb->start += (size_t)(nl - p) + 1;
-			continue;
-		}
-		if (nl == NULL) {
-			if (have > lb->max_line) {
-				long_line(x, ++lb->lineno, p, have);
-				lb->skipping = true;
-				lb->start = lb->end;
-				return 0;
-			}
-			if (!lb->eof || have == 0)
-				return 0;
-			*len = have;    /* the last line, without a newline */
-			lb->consume = have;
-		} else {
-			*len = (size_t)(nl - p);
-			lb->consume = *len + 1;
-		}
-		if (*len > lb->max_line) {
-			long_line(x, ++lb->lineno, p, *len);
-			lb->start += lb->consume;
-			continue;
-		}
-		*s = p;
-		return 1;
-	}
-}
-
-static void
-line_consume(struct send_ctx *x)
-{
-	x->lb.start += x->lb.consume;
-	x->lb.lineno++;
-}
-
-/* Read more of stdin. 0, or 1 on a read error (message printed). */
-static int
-line_fill(struct send_ctx *x)
-{
-	struct linebuf *lb = &x->lb;
-	ssize_t n;
-
-	if (lb->start == lb->end) {
-		lb->start = 0;
-		lb->end = 0;
-	} else if (lb->cap - lb->end < READ_CHUNK) {
-		memmove(lb->buf, lb->buf + lb->start, lb->end - lb->start);
-		lb->end -= lb->start;
-		lb->start = 0;
-	}
-	n = read(STDIN_FILENO, lb->buf + lb->end, lb->cap - lb->end);
-	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN)
-			return 0;
-		return sluice_fail(CMD, "cannot read stdin: %s", strerror(errno));
-	}
-	if (n == 0)
-		lb->eof = true;
-	lb->end += (size_t)n;
-	return 0;
-}
-
-/* Split line s[0..len) into key and data. false if it cannot be a record. */
-static bool
-line_split(const struct send_ctx *x, const char *s, size_t len, uint16_t *klen,
-	const char **data, uint32_t *dlen)
-{
-	const char *tab = memchr(s, '\t', len);
-
-	if (tab == NULL || tab == s || tab - s > SLC_PKEY_MAX ||
-			FRAME_OVERHEAD + len - 1 > x->max_frame)
-		return false;
-	*klen = (uint16_t)(tab - s);
-	*data = tab + 1;
-	*dlen = (uint32_t)(len - *klen - 1);
-	return true;
-}
-
-/* Say why line s[0..len), just consumed, is not a record. */
-static void
-line_report(struct send_ctx *x, const char *s, size_t len)
-{
-	const char *tab = memchr(s, '\t', len);
-	uint64_t ln = x->lb.lineno;
-
-	if (tab == NULL)
-		bad_line(x, ln, "no tab: expected partition_key<TAB>data");
-	else if (tab == s)
-		bad_line(x, ln, "empty partition key (it must be 1 to %d bytes)", SLC_PKEY_MAX);
-	else if (tab - s > SLC_PKEY_MAX)
-		bad_line(x, ln, "partition key is %zu bytes, longer than %d", (size_t)(tab - s),
-			SLC_PKEY_MAX);
-	else
-		bad_line(x, ln, "the record (%zu bytes of key and data) does not fit in a frame "
-			"of --max-frame %u bytes", len - 1, x->max_frame);
-}
-
 /* Record i of --generate into x->gbuf: key "k<i mod K>", data "<key> <i div K> " + dots. */
 static void
 gen_record(struct send_ctx *x, uint64_t i, uint16_t *klen, const char **data)
@@ -947,6 +765,7 @@ input_pump(struct send_ctx *x, uint64_t now)
 {
 	for (;;) {
 		const char *key, *data, *s;
+		struct sluice_line l;
 		uint16_t klen;
 		uint32_t dlen;
 		size_t len;
@@ -966,30 +785,37 @@ input_pump(struct send_ctx *x, uint64_t now)
 			key = x->gbuf;
 			dlen = (uint32_t)x->size;
 		} else {
-			if (line_peek(x, &s, &len) == 0) {
+			if (sluice_lines_next(&x->lb, &s, &len) == 0) {
 				if (x->lb.eof && x->lb.start == x->lb.end) {
 					x->input_done = true;
 					return PUMP_DONE;
 				}
 				return PUMP_READ;
 			}
-			if (!line_split(x, s, len, &klen, &data, &dlen)) {
-				line_consume(x);
-				line_report(x, s, len);
+			if (sluice_line_split(&x->lb, s, len, &l) != 0)
+				continue;
+			if (FRAME_OVERHEAD + len - 1 > x->max_frame) {
+				sluice_bad_line(&x->lb, "the record (%zu bytes of key and data) does "
+					"not fit in a frame of --max-frame %u bytes", len - 1,
+					x->max_frame);
 				continue;
 			}
-			key = s;
+			key = l.key;
+			klen = (uint16_t)l.klen;
+			data = l.data;
+			dlen = (uint32_t)l.dlen;
 		}
 		c = &x->conns[key_conn(x, key, klen)];
 		err = conn_take(x, c, key, klen, data, dlen, 1, now);
-		if (err == -EAGAIN)
+		if (err == -EAGAIN) {
+			if (!x->gen)
+				sluice_lines_unget(&x->lb);    /* taken again when there is room */
 			return PUMP_WAIT;
+		}
 		if (err != 0) {
 			sluice_fail(CMD, "out of memory");
 			return PUMP_FATAL;
 		}
-		if (!x->gen)
-			line_consume(x);
 		x->sent++;
 		x->sent_bytes += klen + dlen;
 	}
@@ -1144,7 +970,7 @@ ctx_free(struct send_ctx *x)
 		}
 		slc_free(x->conns);
 	}
-	slc_free(x->lb.buf);
+	sluice_lines_fini(&x->lb);
 	slc_free(x->gbuf);
 }
 
@@ -1176,10 +1002,9 @@ ctx_alloc(struct send_ctx *x)
 		if (x->gbuf == NULL)
 			return -ENOMEM;
 	} else {
-		x->lb.max_line = (size_t)SLC_PKEY_MAX + 1 + x->max_frame;
-		x->lb.cap = x->lb.max_line + 1 + 2 * READ_CHUNK;
-		x->lb.buf = slc_malloc(x->lb.cap);
-		if (x->lb.buf == NULL)
+		if (sluice_lines_init(&x->lb, CMD, (size_t)SLC_PKEY_MAX + 1 + x->max_frame,
+				"the record does not fit in a frame of --max-frame %u bytes",
+				x->max_frame) != 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -1190,7 +1015,7 @@ static int
 run_once(struct send_ctx *x, struct pollfd *pfd)
 {
 	enum pump_result pr = PUMP_DONE;
-	uint64_t now = mono_us(), dl = UINT64_MAX, t;
+	uint64_t now = sluice_mono_us(), dl = UINT64_MAX, t;
 	unsigned int i, nfd;
 	int timeout_ms, r;
 
@@ -1238,7 +1063,7 @@ run_once(struct send_ctx *x, struct pollfd *pfd)
 	pfd[nfd].revents = 0;
 	nfd++;
 
-	now = mono_us();
+	now = sluice_mono_us();
 	if (dl == UINT64_MAX)
 		timeout_ms = 1000;
 	else if (dl <= now)
@@ -1252,7 +1077,7 @@ run_once(struct send_ctx *x, struct pollfd *pfd)
 		sluice_fail(CMD, "poll: %s", strerror(errno));
 		return -1;
 	}
-	now = mono_us();
+	now = sluice_mono_us();
 	for (i = 0; i < x->nconns; i++) {
 		struct conn *c = &x->conns[i];
 		short ev = pfd[i].revents;
@@ -1279,7 +1104,7 @@ run_once(struct send_ctx *x, struct pollfd *pfd)
 		if (c->state == C_UP && (ev & POLLOUT))
 			conn_send(x, c, now);
 	}
-	if (pfd[x->nconns].revents != 0 && line_fill(x) != 0)
+	if (pfd[x->nconns].revents != 0 && sluice_lines_fill(&x->lb) != 0)
 		return -1;
 	return 0;
 }
@@ -1288,7 +1113,6 @@ int
 sluice_cmd_send(int argc, char **argv)
 {
 	struct send_ctx x = { 0 };
-	struct sigaction sa;
 	struct pollfd *pfd = NULL;
 	static char obuf[1 << 16];
 	double secs;
@@ -1317,28 +1141,26 @@ sluice_cmd_send(int argc, char **argv)
 		sluice_fail(CMD, "out of memory");
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sluice_catch_signals();
 
-	x.t0_us = mono_us();
+	x.t0_us = sluice_mono_us();
 	do {
 		r = run_once(&x, pfd);
-	} while (r == 0 && !interrupted);
-	secs = (mono_us() - x.t0_us) / 1e6;
+	} while (r == 0 && !sluice_interrupted);
+	secs = (sluice_mono_us() - x.t0_us) / 1e6;
 
-	if (interrupted)
-		sluice_fail(CMD, "interrupted by signal %d", (int)interrupted);
+	if (sluice_interrupted)
+		sluice_fail(CMD, "interrupted by signal %d", (int)sluice_interrupted);
 	if (x.acks != NULL && fflush(x.acks) != 0)
 		sluice_fail(CMD, "--print-acks %s: write failed: %s", x.acks_path, strerror(errno));
-	else if (r == 1 && !interrupted && x.acked == x.sent && x.failed == 0 && x.bad_lines == 0)
+	else if (r == 1 && !sluice_interrupted && x.acked == x.sent && x.failed == 0 &&
+			x.lb.bad == 0)
 		rc = SLUICE_EXIT_OK;
-	if (rc != SLUICE_EXIT_OK && r == 1 && !interrupted && x.acked != x.sent)
+	if (rc != SLUICE_EXIT_OK && r == 1 && !sluice_interrupted && x.acked != x.sent)
 		sluice_fail(CMD, "%" PRIu64 " of %" PRIu64 " records not acknowledged as stored "
 			"(%" PRIu64 " failed)", x.sent - x.acked, x.sent, x.failed);
-	if (x.bad_lines > 0)
-		sluice_fail(CMD, "%" PRIu64 " bad input lines were skipped", x.bad_lines);
+	if (x.lb.bad > 0)
+		sluice_fail(CMD, "%" PRIu64 " bad input lines were skipped", x.lb.bad);
 	if (x.msgs_too_big > MAX_ERR_MSGS || x.msgs_retry > MAX_ERR_MSGS ||
 			x.msgs_rejected > MAX_ERR_MSGS)
 		sluice_fail(CMD, "more failures than the first %d of each kind were not shown",

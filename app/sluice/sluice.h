@@ -11,6 +11,7 @@
 #define SLUICE_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,18 @@ int sluice_cmd_retention(int argc, char **argv);
 void sluice_usage_retention(FILE *f);
 int sluice_cmd_send(int argc, char **argv);
 void sluice_usage_send(FILE *f);
+
+/* The signal (SIGINT or SIGTERM) that asked the command to stop; 0 until one came. */
+extern volatile sig_atomic_t sluice_interrupted;
+
+/*
+ * Catch SIGINT and SIGTERM into sluice_interrupted, without SA_RESTART: a
+ * blocked read(2) or poll(2) returns EINTR, and the command winds down itself.
+ */
+void sluice_catch_signals(void);
+
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t sluice_mono_us(void);
 
 /* "sluice <cmd>: <msg>; see 'sluice <cmd> --help'" on stderr. Returns 2. */
 int sluice_usage_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +117,73 @@ int sluice_meta_lock(const char *cmd, const struct slc_stream *st);
  * parent the journal closes).
  */
 int sluice_no_journal(const char *cmd, const struct slc_stream *st);
+
+/* ---- records on stdin, "partition_key<TAB>data" lines (lines.c): put and send ---- */
+
+/*
+ * A line reader over stdin with one buffer that holds the longest line that can
+ * be a record (max_line bytes, newline excluded): lines are parsed in place. A
+ * longer line is reported as bad (from its first bytes: no tab, an empty or too
+ * long key, else the too_long text given to sluice_lines_init) and dropped up to
+ * its newline without being held. The last line may lack its newline. Bad lines
+ * are reported as "sluice <cmd>: line N: <problem>" and counted in `bad`.
+ */
+struct sluice_lines {
+	const char *cmd;           /* names the subcommand in messages */
+	char *buf;
+	size_t cap, start, end;
+	size_t max_line;           /* longest line that can be a record, newline excluded */
+	size_t consume;            /* bytes the line last returned took, newline included */
+	uint64_t lineno;           /* lines consumed: the number of the line last returned */
+	uint64_t bad;              /* bad lines reported */
+	bool eof;                  /* stdin has ended (what is in buf is still to be read) */
+	bool skipping;             /* inside an over-long line, dropping bytes to its newline */
+	char too_long[128];        /* why an over-long line with a valid key is bad */
+};
+
+/* A line split at its first tab. */
+struct sluice_line {
+	const char *key;
+	const char *data;
+	size_t klen, dlen;
+};
+
+/*
+ * Set lb up for command cmd (a static string) and lines of at most max_line
+ * bytes; too_long (printf format) says why an over-long line whose key is valid
+ * cannot be a record. 0, or -ENOMEM (lb can still be given to sluice_lines_fini).
+ */
+int sluice_lines_init(struct sluice_lines *lb, const char *cmd, size_t max_line,
+	const char *too_long, ...) __attribute__((format(printf, 4, 5)));
+void sluice_lines_fini(struct sluice_lines *lb);
+
+/*
+ * Read more of stdin into lb (once; sets lb->eof at its end). 0 (also on EINTR
+ * and EAGAIN), or 1 on a read error (message printed).
+ */
+int sluice_lines_fill(struct sluice_lines *lb);
+
+/*
+ * The next complete line in lb, consumed (lb->lineno is its number): 1 with *s,
+ * *len set (newline excluded; valid until the next sluice_lines_fill), or 0 when
+ * more input is needed or, with lb->eof, the input has ended. Over-long lines
+ * on the way are reported and skipped.
+ */
+int sluice_lines_next(struct sluice_lines *lb, const char **s, size_t *len);
+
+/* Give back the line sluice_lines_next just returned: the next call returns it again. */
+void sluice_lines_unget(struct sluice_lines *lb);
+
+/*
+ * Split the line sluice_lines_next returned at its first tab into *l. 0, or 1
+ * after reporting it as bad: no tab, an empty partition key or one longer than
+ * SLC_PKEY_MAX bytes. The caller checks the sizes its records allow.
+ */
+int sluice_line_split(struct sluice_lines *lb, const char *s, size_t len, struct sluice_line *l);
+
+/* Report the line sluice_lines_next returned as bad: "sluice <cmd>: line N: <msg>". */
+void sluice_bad_line(struct sluice_lines *lb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* ---- resharding, on a stopped data directory or through a running sluiced (reshard.c) ---- */
 int sluice_cmd_split(int argc, char **argv);

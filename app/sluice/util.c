@@ -1,7 +1,8 @@
 /*
- * Helpers shared by the `sluice` subcommands: error messages with the tool's
- * exit codes, option parsing, opening a stream with a message that names what is
- * missing, and the stream's writer lock.
+ * Helpers shared by the `sluice` subcommands: stopping on SIGINT/SIGTERM, the
+ * monotonic clock, error messages with the tool's exit codes, option parsing,
+ * opening a stream with a message that names what is missing, and the stream's
+ * writer lock.
  *
  * The writer lock is an flock(2) on streams/<S>/writer.lock (docs/log-format.md).
  * flock cannot tell who holds it, so the holder writes its pid into the file
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,34 @@
 
 #include "slc_mem.h"
 #include "sluice.h"
+
+volatile sig_atomic_t sluice_interrupted;
+
+static void
+on_signal(int sig)
+{
+	sluice_interrupted = sig;
+}
+
+void
+sluice_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;   /* no SA_RESTART */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+uint64_t
+sluice_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 int
 sluice_usage_err(const char *cmd, const char *fmt, ...)

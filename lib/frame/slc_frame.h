@@ -15,6 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "slc_block.h"
+#include "slc_hashkey.h"
 
 #define SLC_FRAME_MAGIC "SLF1"
 #define SLC_FRAME_VERSION 1
@@ -83,6 +87,34 @@ void slc_frame_iter_init(struct slc_frame_iter *it, const struct slc_frame_info 
 
 /* Next record: 1 with *r filled (pointers into the frame), 0 after the last. */
 int slc_frame_iter_next(struct slc_frame_iter *it, struct slc_frame_rec *r);
+
+/*
+ * A record of a checked frame as the record to store, and the hash key that
+ * routes it (fh: slc_hashkey_from_be(fi->hash_key), computed once per frame, used
+ * when fi->has_hash_key). The routing key is stored with the record as its
+ * explicit hash key: a frame hash key overrides the records' own, so readers
+ * (lineage) place every record where it was routed. sluiced and the kernel-path
+ * benchmarks route with this one function.
+ */
+static inline slc_u128
+slc_frame_record(const struct slc_frame_info *fi, slc_u128 fh, const struct slc_frame_rec *fr,
+	struct slc_record *r)
+{
+	r->key = fr->key;
+	r->key_len = fr->key_len;
+	r->data = fr->data;
+	r->data_len = fr->data_len;
+	r->has_hash_key = fr->has_hash_key || fi->has_hash_key;
+	if (fi->has_hash_key) {
+		memcpy(r->hash_key, fi->hash_key, 16);
+		return fh;
+	}
+	if (fr->has_hash_key) {
+		memcpy(r->hash_key, fr->hash_key, 16);
+		return slc_hashkey_from_be(fr->hash_key);
+	}
+	return slc_hashkey_md5(fr->key, fr->key_len);
+}
 
 /* ---- encoding ---- */
 

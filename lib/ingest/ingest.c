@@ -1100,7 +1100,7 @@ rx_framed(struct slc_ingest_core *c, uint32_t sid, struct rte_mbuf *m, bool dire
 		fh = slc_hashkey_from_be(fi.hash_key);
 	slc_frame_iter_init(&it, &fi);
 	while (slc_frame_iter_next(&it, &fr) == 1) {
-		h = ingest_frame_record(&fi, fh, &fr, &r);
+		h = slc_frame_record(&fi, fh, &fr, &r);
 		ps->records++;
 		route(c, sid, m, direct, NULL, &r, h);
 	}

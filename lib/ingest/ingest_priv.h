@@ -304,31 +304,4 @@ uint32_t ingest_tcp_groups(const struct ingest_tcp_rec *rec, uint32_t count,
  */
 int ingest_tcp_line_key(const uint8_t *line, uint32_t len, const char *field, char *key);
 
-/*
- * A record of a checked frame as the record to store, and the hash key that
- * routes it (fh: the frame's hash key, used when fi->has_hash_key). The routing
- * key is stored with the record as its explicit hash key: a frame hash key
- * overrides the records' own, so readers (lineage) place every record where it
- * was routed.
- */
-static inline slc_u128
-ingest_frame_record(const struct slc_frame_info *fi, slc_u128 fh, const struct slc_frame_rec *fr,
-	struct slc_record *r)
-{
-	r->key = fr->key;
-	r->key_len = fr->key_len;
-	r->data = fr->data;
-	r->data_len = fr->data_len;
-	r->has_hash_key = fr->has_hash_key || fi->has_hash_key;
-	if (fi->has_hash_key) {
-		memcpy(r->hash_key, fi->hash_key, 16);
-		return fh;
-	}
-	if (fr->has_hash_key) {
-		memcpy(r->hash_key, fr->hash_key, 16);
-		return slc_hashkey_from_be(fr->hash_key);
-	}
-	return slc_hashkey_md5(fr->key, fr->key_len);
-}
-
 #endif /* INGEST_PRIV_H */

@@ -708,7 +708,7 @@ pump_frames(struct slc_ingest_core *c, struct tconn *st)
 			fh = slc_hashkey_from_be(fi.hash_key);
 		slc_frame_iter_init(&it, &fi);
 		for (i = 0; slc_frame_iter_next(&it, &fr) == 1; i++) {
-			h = ingest_frame_record(&fi, fh, &fr, &r);
+			h = slc_frame_record(&fi, fh, &fr, &r);
 			tk.rec = (uint16_t)i;
 			ingest_route(c, sid, NULL, &r, h, &tk);
 		}

@@ -427,9 +427,12 @@ tcp_output(struct slc_tcp_conn *c)
 		if (flags & TCP_F_FIN)
 			break;
 	}
-	/* Data waiting for the peer's window and nothing in flight: persist. */
-	if (c->snd_end != c->snd_nxt && c->snd_una == c->snd_max &&
-	    !tcp_timer_armed(&c->tm[TCP_T_RTX]))
+	/*
+	 * Data or our FIN not sent (the peer's window closed, no mbuf, tx queue full)
+	 * and nothing in flight: the RTO timer probes or tries again (rtx_fire).
+	 */
+	if ((c->snd_end != c->snd_nxt || (c->fin_queued && c->snd_max == c->snd_end)) &&
+	    c->snd_una == c->snd_max && !tcp_timer_armed(&c->tm[TCP_T_RTX]))
 		tcp_rto_arm(c);
 ack:
 	if (c->ack_now || c->wnd_update)

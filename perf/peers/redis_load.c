@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include <hiredis/hiredis.h>
@@ -260,7 +259,6 @@ parse_args(int argc, char **argv, struct rl_opts *o)
 	struct in_addr a;
 	bool have_size = false;
 	uint32_t v;
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -294,11 +292,8 @@ parse_args(int argc, char **argv, struct rl_opts *o)
 			o->stream = optarg;
 			break;
 		case 'n':
-			if (perf_parse_num(optarg, 1000, &o->records) != 0 || o->records == 0) {
-				fprintf(stderr, "redis_load: --records %s: expected a count >= 1 "
-					"(k/m/g suffixes)\n", optarg);
+			if (perf_parse_count("redis_load", "records", optarg, &o->records) != 0)
 				return -EINVAL;
-			}
 			break;
 		case 'S':
 			if (perf_parse_u32("redis_load", "size",
@@ -327,28 +322,15 @@ parse_args(int argc, char **argv, struct rl_opts *o)
 				return -EINVAL;
 			break;
 		case 't':
-			errno = 0;
-			o->seconds = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' || !(o->seconds > 0) ||
-					o->seconds > 86400) {
-				fprintf(stderr, "redis_load: --seconds %s: expected a number of "
-					"seconds in (0, 86400]\n", optarg);
+			if (perf_parse_seconds("redis_load", "seconds", optarg, &o->seconds) != 0)
 				return -EINVAL;
-			}
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -EINVAL;
+			return perf_usage(c == 'h', usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "redis_load: unexpected argument '%s' (see --help)\n",
-			argv[optind]);
+	if (perf_no_operands("redis_load", argc, argv, optind) != 0)
 		return -EINVAL;
-	}
 	if (o->port == 0 || o->records == 0 || !have_size) {
 		fprintf(stderr, "redis_load: --port, --records and --size are required (see "
 			"--help)\n");
@@ -364,7 +346,6 @@ main(int argc, char **argv)
 	uint64_t sent = 0, acked = 0, errors = 0, t0 = UINT64_MAX, t1 = 0;
 	long long xlen = -1;
 	struct rl_opts o;
-	struct rusage ru;
 	double secs, cpu;
 	redisContext *c;
 	redisReply *r;
@@ -404,9 +385,7 @@ main(int argc, char **argv)
 		if (cl[i].t1_ns > t1)
 			t1 = cl[i].t1_ns;
 	}
-	getrusage(RUSAGE_SELF, &ru);
-	cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+	cpu = perf_cpu_s();
 	secs = t0 != UINT64_MAX && t1 > t0 ? (double)(t1 - t0) * 1e-9 : 0;
 
 	/* What the stream holds now: after the last reply, every acknowledged XADD is in. */

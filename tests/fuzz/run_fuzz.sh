@@ -59,7 +59,7 @@ if ! dpdk_cflags=$(pkg-config --cflags libdpdk) || ! dpdk_libs=$(pkg-config --li
 	exit 1
 fi
 
-incs="-I$src/lib/frame -I$src/lib/block -I$src/lib/mem"
+incs="-I$src/lib/frame -I$src/lib/block -I$src/lib/mem -I$src/lib/hashkey"
 # shellcheck disable=SC2086  # word splitting of the flag lists is intended
 "$cc" -DFUZZ_FRAME_SEEDS -fsanitize=address,undefined -fno-sanitize-recover=all -g -O1 \
 	-D_GNU_SOURCE $incs $dpdk_cflags \

@@ -12,17 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_mbuf.h>
-#include <rte_mempool.h>
-
 #include "slc_tcp.h"
-#include "tcp_priv.h"                /* invariants of the random test */
+#include "tcp_priv.h"                /* invariants of the random test, TCP_INIT_RTO_US */
+#include "tcp_test_util.h"
 
 #define POOL_N 4095u
 #define OUR4 0xc0000201u             /* 192.0.2.1 */
@@ -192,13 +187,12 @@ static void
 send_in(struct slc_tcp *t, const struct in *s)
 {
 	uint8_t f[4096], opt[40];
-	uint32_t n = 0, optn = 0, l3, l4, thl, i;
+	uint32_t n = 0, optn = 0, l3, l4, thl;
 	uint16_t sport = s->sport ? s->sport : SPORT, dport = s->dport ? s->dport : LPORT;
 	int fam = s->fam ? s->fam : 4;
 	struct slc_pkt_tcp p;
 	struct rte_mbuf *m;
 	uint32_t ps;
-	uint8_t *d;
 
 	if (s->mss) {
 		opt[optn++] = 2;
@@ -293,37 +287,17 @@ send_in(struct slc_tcp *t, const struct in *s)
 		uint32_t first = l4 + thl + s->split;
 
 		CU_ASSERT_FATAL(m2 != NULL);
-		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)first);
-		memcpy(d, f, first);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)first), f, first);
 		memcpy(rte_pktmbuf_append(m2, (uint16_t)(n - first)), f + first, n - first);
 		CU_ASSERT_FATAL(rte_pktmbuf_chain(m, m2) == 0);
 	} else {
-		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+
 		CU_ASSERT_FATAL(d != NULL);
 		memcpy(d, f, n);
 	}
-
-	memset(&p, 0, sizeof(p));
-	p.m = m;
-	p.th = (const struct rte_tcp_hdr *)(d + l4);
-	p.l2_len = l3;
-	p.l3_len = l4 - l3;
-	p.th_len = thl;
-	p.payload_off = l4 + thl;
-	p.payload_len = s->len;
-	p.family = (uint8_t)fam;
-	if (fam == 4) {
-		put32(p.src, PEER4);
-		put32(p.dst, OUR4);
-	} else {
-		memcpy(p.src, peer6, 16);
-		memcpy(p.dst, our6, 16);
-	}
-	p.src_port = sport;
-	p.dst_port = dport;
-	p.port = 0;
-	for (i = 0; i < 1; i++)
-		slc_tcp_input(t, &p, &our_mac, now);
+	tcp_test_describe(&p, m, l3);
+	slc_tcp_input(t, &p, &our_mac, now);
 }
 
 /* ------------------------------------------------------ what we sent */
@@ -509,14 +483,22 @@ mk(const struct slc_tcp_cfg *cfg)
 static void
 done(struct slc_tcp *t)
 {
-	struct out o;
-
 	slc_tcp_free(t);
-	(void)o;
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(pool), POOL_N);
 }
 
-/* SYN (MSS 1460, and with ts: SACK-permitted, TS, WS 7) and ACK: an established connection. */
+/* The peer's SYN s: exactly one SYN-ACK (parsed into *o) that acknowledges it; our ISS. */
+static uint32_t
+syn_synack(struct slc_tcp *t, const struct in *s, struct out *o)
+{
+	send_in(t, s);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, o), 1);
+	CU_ASSERT_EQUAL(o->flags, F_SYN | F_ACK);
+	CU_ASSERT_EQUAL(o->ack, s->seq + 1);
+	return o->seq;
+}
+
+/* SYN (MSS 1460, and with opts: SACK-permitted, TS, WS 0) and ACK: an established connection. */
 static struct slc_tcp_conn *
 open_conn(struct slc_tcp *t, struct peer *pe, bool opts, uint16_t sport)
 {
@@ -536,12 +518,8 @@ open_conn(struct slc_tcp *t, struct peer *pe, bool opts, uint16_t sport)
 		s.ts = true;
 		s.tsval = pe->ts;
 	}
-	send_in(t, &s);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.flags, F_SYN | F_ACK);
-	CU_ASSERT_EQUAL(o.ack, PISN + 1);
+	pe->rcv = syn_synack(t, &s, &o) + 1;
 	pe->snd = PISN + 1;
-	pe->rcv = o.seq + 1;
 	pe->ecr = o.tsval;
 	memset(&s, 0, sizeof(s));
 	s.flags = F_ACK;
@@ -571,7 +549,59 @@ pdata(struct slc_tcp *t, struct peer *pe, uint32_t seq, const void *data, uint32
 	send_in(t, &s);
 }
 
+/* The peer sends len bytes (and with F_FIN its FIN) at pe->snd, which moves past them. */
+static void
+psend(struct slc_tcp *t, struct peer *pe, const void *data, uint32_t len, uint8_t flags)
+{
+	pdata(t, pe, pe->snd, data, len, flags);
+	pe->snd += len + ((flags & F_FIN) ? 1 : 0);
+}
+
+/* Exactly one segment queued (parsed into *o), acknowledging ack. */
+static void
+expect_ack(struct slc_tcp *t, struct out *o, uint32_t ack)
+{
+	CU_ASSERT_EQUAL_FATAL(drain1(t, o), 1);
+	CU_ASSERT_EQUAL(o->ack, ack);
+}
+
+/* o carries n SACK blocks: b[0..n), newest first. */
+static void
+expect_sack(const struct out *o, int n, const uint32_t (*b)[2])
+{
+	int i;
+
+	CU_ASSERT_EQUAL(o->nsack, n);
+	for (i = 0; i < n && i < o->nsack; i++) {
+		CU_ASSERT_EQUAL(o->sack[i][0], b[i][0]);
+		CU_ASSERT_EQUAL(o->sack[i][1], b[i][1]);
+	}
+}
+
+#define SACK(...) ((const uint32_t[][2]){ __VA_ARGS__ })
+
+/* o is the segment at seq carrying exactly data[0..len). */
+static void
+expect_data(const struct out *o, uint32_t seq, const void *data, uint32_t len)
+{
+	CU_ASSERT_EQUAL(o->seq, seq);
+	CU_ASSERT_EQUAL(o->len, len);
+	CU_ASSERT(memcmp(o->data, data, len) == 0);
+}
+
+/* The clock moves to `to` and the timers run: how many segments they queued (the first in *o). */
+static int
+at(struct slc_tcp *t, uint64_t to, struct out *o)
+{
+	now = to;
+	slc_tcp_poll(t, now);
+	return drain1(t, o);
+}
+
 static uint8_t pat[65536];
+
+/* The peer of a test's connection: open_conn() starts it, pdata() and psend() play it. */
+static struct peer pe;
 
 /* -------------------------------------------------------------- tests */
 
@@ -601,17 +631,14 @@ test_slc_tcp_input_handshake_options(void)
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
 	struct slc_tcp_conn_info ci;
-	struct in s = { .flags = F_SYN, .seq = PISN, .win = 65535, .mss = true, .mssv = 1400,
-		.ws = true, .wsv = 7, .sackok = true, .ts = true, .tsval = 777, .vlan = true };
 	struct out o;
 	uint32_t iss;
 
 	cfg.rcv_buf = 256 * 1024;
 	t = mk(&cfg);
-	send_in(t, &s);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.flags, F_SYN | F_ACK);
-	CU_ASSERT_EQUAL(o.ack, PISN + 1);
+	iss = syn_synack(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 65535, .mss = true,
+		.mssv = 1400, .ws = true, .wsv = 7, .sackok = true, .ts = true, .tsval = 777,
+		.vlan = true }, &o);
 	CU_ASSERT_EQUAL(o.sport, LPORT);
 	CU_ASSERT_EQUAL(o.dport, SPORT);
 	CU_ASSERT(o.vlan);
@@ -628,18 +655,9 @@ test_slc_tcp_input_handshake_options(void)
 	CU_ASSERT_EQUAL(o.optlen, 20);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->syn_in, 1);
-	iss = o.seq;
 
-	memset(&s, 0, sizeof(s));
-	s.flags = F_ACK;
-	s.seq = PISN + 1;
-	s.ack = iss + 1;
-	s.win = 1000;
-	s.ts = true;
-	s.tsval = 778;
-	s.tsecr = o.tsval;
-	s.vlan = true;
-	send_in(t, &s);
+	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = iss + 1, .win = 1000,
+		.ts = true, .tsval = 778, .tsecr = o.tsval, .vlan = true });
 	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	CU_ASSERT_EQUAL(app.accepts, 1);
 	CU_ASSERT_FATAL(app.last != NULL);
@@ -666,9 +684,8 @@ test_slc_tcp_input_handshake_options(void)
 	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	now += 21000;
 	CU_ASSERT_EQUAL(slc_tcp_poll(t, now), 1);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	expect_ack(t, &o, PISN + 101);
 	CU_ASSERT_EQUAL(o.flags, F_ACK);
-	CU_ASSERT_EQUAL(o.ack, PISN + 101);
 	CU_ASSERT_EQUAL(o.seq, iss + 1);
 	CU_ASSERT_EQUAL(o.tsecr, 779);
 	CU_ASSERT_EQUAL(o.win, (256 * 1024 - 100) >> 3);
@@ -686,17 +703,17 @@ test_slc_tcp_input_handshake_no_options_ipv6(void)
 	struct slc_tcp_conn_info ci;
 	struct out o;
 	uint32_t iss;
+	int i;
 
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 5000, .fam = 6 });
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	iss = syn_synack(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 5000, .fam = 6 },
+		&o);
 	CU_ASSERT_EQUAL(o.fam, 6);
 	CU_ASSERT_EQUAL(o.ttl, 64);
-	CU_ASSERT_EQUAL(o.flags, F_SYN | F_ACK);
 	CU_ASSERT_EQUAL(o.optlen, 4);           /* MSS only */
 	CU_ASSERT_EQUAL(o.mssv, 1440);
 	CU_ASSERT(!o.ws && !o.sackok && !o.ts);
 	CU_ASSERT_EQUAL(o.win, 16384);
-	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = o.seq + 1, .win = 5000,
+	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = iss + 1, .win = 5000,
 		.fam = 6 });
 	CU_ASSERT_FATAL(app.last != NULL);
 	slc_tcp_conn_info(app.last, &ci);
@@ -707,42 +724,32 @@ test_slc_tcp_input_handshake_no_options_ipv6(void)
 	CU_ASSERT_EQUAL(ci.rcv_wscale, 0);
 	CU_ASSERT(!ci.sack_ok);
 	CU_ASSERT(!ci.timestamps);
-	iss = o.seq;
 	/* Data both ways over IPv6: checksums checked by drain(). */
 	send_in(t, &(struct in){ .flags = F_ACK | F_PSH, .seq = PISN + 1, .ack = iss + 1,
 		.win = 5000, .fam = 6, .data = "v6 data", .len = 7 });
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(app.last), 7);
 	CU_ASSERT_EQUAL(slc_tcp_send(app.last, "reply", 5), 0);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	expect_ack(t, &o, PISN + 8);                    /* the data carries the ACK */
 	CU_ASSERT_EQUAL(o.fam, 6);
-	CU_ASSERT_EQUAL(o.len, 5);
-	CU_ASSERT_EQUAL(o.ack, PISN + 8);               /* the data carries the ACK */
-	CU_ASSERT(memcmp(o.data, "reply", 5) == 0);
+	expect_data(&o, iss + 1, "reply", 5);
 	CU_ASSERT_EQUAL(o.win, 16384 - 7);
-	now += 100000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain1(t, &o), 0);              /* no delayed ACK owed any more */
+	CU_ASSERT_EQUAL(at(t, now + 100000, &o), 0);   /* no delayed ACK owed any more */
 
 	/* SACK without timestamps: 4 blocks fit. */
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 5000, .sport = 2,
-		.sackok = true, .mss = true, .mssv = 1000 });
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	iss = syn_synack(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 5000, .sport = 2,
+		.sackok = true, .mss = true, .mssv = 1000 }, &o);
 	CU_ASSERT(o.sackok && !o.ts && !o.ws);
 	CU_ASSERT_EQUAL(o.optlen, 8);
-	iss = o.seq;
 	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = iss + 1, .win = 5000,
 		.sport = 2 });
-	for (int i = 0; i < 5; i++) {
+	for (i = 0; i < 5; i++) {
 		send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 11 + 10 * i, .ack = iss + 1,
 			.win = 5000, .sport = 2, .data = pat, .len = 5 });
-		CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+		expect_ack(t, &o, PISN + 1);
 	}
-	CU_ASSERT_EQUAL(o.nsack, 4);
+	expect_sack(&o, 4, SACK({ PISN + 51, PISN + 56 }, { PISN + 41, PISN + 46 },
+		{ PISN + 31, PISN + 36 }, { PISN + 21, PISN + 26 }));
 	CU_ASSERT_EQUAL(o.optlen, 36);
-	CU_ASSERT_EQUAL(o.sack[0][0], PISN + 51);
-	CU_ASSERT_EQUAL(o.sack[0][1], PISN + 56);
-	CU_ASSERT_EQUAL(o.sack[3][0], PISN + 21);
-	CU_ASSERT_EQUAL(o.ack, PISN + 1);
 	done(t);
 }
 
@@ -751,19 +758,14 @@ test_slc_tcp_input_in_order(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
 	struct rte_mbuf *m;
 	const uint8_t *p;
 	char buf[64];
 
-	c = open_conn(t, &pe, true, SPORT);
-	pdata(t, &pe, pe.snd, "hello ", 6, F_PSH);
-	pe.snd += 6;
-	pdata(t, &pe, pe.snd, "world\n", 6, F_PSH);
-	pe.snd += 6;
-	pdata(t, &pe, pe.snd, "abc", 3, F_PSH);
-	pe.snd += 3;
+	psend(t, &pe, "hello ", 6, F_PSH);
+	psend(t, &pe, "world\n", 6, F_PSH);
+	psend(t, &pe, "abc", 3, F_PSH);
 	CU_ASSERT_EQUAL(app.readables, 3);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 15);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bytes_in, 15);
@@ -790,58 +792,50 @@ test_slc_tcp_input_in_order(void)
 	done(t);
 }
 
+/* pat[0..n) = i * mul + add: a pattern that shows a byte out of place. */
+static void
+fill_pat(uint32_t n, uint32_t mul, uint32_t add)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		pat[i] = (uint8_t)(i * mul + add);
+}
+
 static void
 test_slc_tcp_input_out_of_order_sack(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
 	struct out o;
 	uint8_t buf[600];
 	uint32_t b;
-	int i;
 
-	for (i = 0; i < 600; i++)
-		pat[i] = (uint8_t)(i * 7 + 3);
-	c = open_conn(t, &pe, true, SPORT);
+	fill_pat(600, 7, 3);
 	b = pe.snd;
 	pdata(t, &pe, b, pat, 100, 0);
 	CU_ASSERT_EQUAL(drain1(t, &o), 0);              /* delayed */
 	pdata(t, &pe, b + 200, pat + 200, 100, 0);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.ack, b + 100);
-	CU_ASSERT_EQUAL(o.nsack, 1);
-	CU_ASSERT_EQUAL(o.sack[0][0], b + 200);
-	CU_ASSERT_EQUAL(o.sack[0][1], b + 300);
+	expect_ack(t, &o, b + 100);
+	expect_sack(&o, 1, SACK({ b + 200, b + 300 }));
 	pdata(t, &pe, b + 400, pat + 400, 100, 0);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.ack, b + 100);
-	CU_ASSERT_EQUAL(o.nsack, 2);
-	CU_ASSERT_EQUAL(o.sack[0][0], b + 400);
-	CU_ASSERT_EQUAL(o.sack[0][1], b + 500);
-	CU_ASSERT_EQUAL(o.sack[1][0], b + 200);
-	CU_ASSERT_EQUAL(o.sack[1][1], b + 300);
+	expect_ack(t, &o, b + 100);
+	expect_sack(&o, 2, SACK({ b + 400, b + 500 }, { b + 200, b + 300 }));
 	pdata(t, &pe, b + 500, pat + 500, 100, 0);      /* extends the newest block */
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.nsack, 2);
-	CU_ASSERT_EQUAL(o.sack[0][0], b + 400);
-	CU_ASSERT_EQUAL(o.sack[0][1], b + 600);
+	expect_ack(t, &o, b + 100);
+	expect_sack(&o, 2, SACK({ b + 400, b + 600 }, { b + 200, b + 300 }));
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->ooo_segs, 3);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 100);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 400);
 	/* The first gap fills: delivered up to 300, one block left. */
 	pdata(t, &pe, b + 100, pat + 100, 100, 0);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.ack, b + 300);
-	CU_ASSERT_EQUAL(o.nsack, 1);
-	CU_ASSERT_EQUAL(o.sack[0][0], b + 400);
-	CU_ASSERT_EQUAL(o.sack[0][1], b + 600);
+	expect_ack(t, &o, b + 300);
+	expect_sack(&o, 1, SACK({ b + 400, b + 600 }));
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 300);
 	pdata(t, &pe, b + 300, pat + 300, 100, 0);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.ack, b + 600);
-	CU_ASSERT_EQUAL(o.nsack, 0);
+	expect_ack(t, &o, b + 600);
+	expect_sack(&o, 0, NULL);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 600);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bytes_in, 600);
 	CU_ASSERT_FATAL(slc_tcp_rcv_peek(c, 0, 600, buf, NULL) != NULL);
@@ -855,22 +849,17 @@ test_slc_tcp_input_duplicates_trimmed(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
 	struct out o;
 	uint8_t buf[400];
 	uint32_t b;
-	int i;
 
-	for (i = 0; i < 400; i++)
-		pat[i] = (uint8_t)(i * 13 + 1);
-	c = open_conn(t, &pe, true, SPORT);
+	fill_pat(400, 13, 1);
 	b = pe.snd;
 	pdata(t, &pe, b, pat, 100, 0);
 	drain1(t, &o);
 	pdata(t, &pe, b, pat, 100, 0);                  /* all old */
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);        /* ACK at once for a duplicate */
-	CU_ASSERT_EQUAL(o.ack, b + 100);
+	expect_ack(t, &o, b + 100);                     /* ACK at once for a duplicate */
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->dup_segs, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->dup_bytes, 100);
 	pdata(t, &pe, b + 50, pat + 50, 100, 0);        /* half old */
@@ -893,15 +882,24 @@ test_slc_tcp_input_duplicates_trimmed(void)
 	done(t);
 }
 
+/* Exactly one ACK queued, of ack with window field win. */
+static void
+expect_ack_win(struct slc_tcp *t, uint32_t ack, uint16_t win)
+{
+	struct out o;
+
+	expect_ack(t, &o, ack);
+	CU_ASSERT_EQUAL(o.win, win);
+}
+
 static void
 test_slc_tcp_input_window_backpressure(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
 	struct slc_tcp_conn *c;
-	struct peer pe;
-	struct out o[4];
-	uint32_t b, sent = 0, n;
+	struct out o;
+	uint32_t b, sent = 0;
 	int k = 0;
 
 	cfg.rcv_buf = 16384;
@@ -913,48 +911,35 @@ test_slc_tcp_input_window_backpressure(void)
 		pdata(t, &pe, b + sent, pat, 1460, 0);
 		sent += 1460;
 		k++;
-		if (k % 2 == 0) {
-			CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-			CU_ASSERT_EQUAL(o[0].ack, b + sent);
-			CU_ASSERT_EQUAL(o[0].win, 16384 - sent);
-		} else {
-			CU_ASSERT_EQUAL(drain(t, o, 4), 0);
-		}
+		if (k % 2 == 0)
+			expect_ack_win(t, b + sent, (uint16_t)(16384 - sent));
+		else
+			CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	}
 	CU_ASSERT_EQUAL(sent, 16060);
 	/* The last 324 bytes of window; 1000 sent, the rest trimmed. */
 	pdata(t, &pe, b + sent, pat, 1000, 0);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, b + 16384);
-	CU_ASSERT_EQUAL(o[0].win, 0);
+	expect_ack_win(t, b + 16384, 0);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 16384);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->window_zero, 1);
 	/* Wholly beyond the window. */
 	pdata(t, &pe, b + 20000, pat, 100, 0);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, b + 16384);
-	CU_ASSERT_EQUAL(o[0].win, 0);
+	expect_ack_win(t, b + 16384, 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->out_of_window, 1);
 	/* Zero-window probe: one byte at rcv_nxt, answered, not taken. */
 	pdata(t, &pe, b + 16384, pat, 1, 0);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, b + 16384);
-	CU_ASSERT_EQUAL(o[0].win, 0);
+	expect_ack_win(t, b + 16384, 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->zero_window_probes, 1);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 16384);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->window_zero, 3);
 	/* Consuming less than an MSS: no update (SWS avoidance). */
 	slc_tcp_rcv_consume(c, 1000);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	slc_tcp_rcv_consume(c, 1000);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].win, 2000);
-	CU_ASSERT_EQUAL(o[0].ack, b + 16384);
+	expect_ack_win(t, b + 16384, 2000);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->window_updates, 1);
-	n = slc_tcp_rcv_avail(c);
-	slc_tcp_rcv_consume(c, n);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].win, 16384);
+	slc_tcp_rcv_consume(c, slc_tcp_rcv_avail(c));
+	expect_ack_win(t, b + 16384, 16384);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->window_updates, 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 0);
 	done(t);
@@ -965,37 +950,27 @@ test_slc_tcp_poll_delayed_ack(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct peer pe;
 	struct out o;
 	uint64_t t1;
 
 	open_conn(t, &pe, true, SPORT);
 	app.consume_all = true;
 	t1 = now;
-	pdata(t, &pe, pe.snd, pat, 10, 0);
-	pe.snd += 10;
+	psend(t, &pe, pat, 10, 0);
 	CU_ASSERT_EQUAL(drain1(t, &o), 0);
-	now = t1 + cfg.delack_us - 1000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain1(t, &o), 0);
+	CU_ASSERT_EQUAL(at(t, t1 + cfg.delack_us - 1000, &o), 0);
 	now = t1 + cfg.delack_us + 1000;
 	CU_ASSERT_EQUAL(slc_tcp_poll(t, now), 1);
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.ack, pe.snd);
+	expect_ack(t, &o, pe.snd);
 	CU_ASSERT_EQUAL(o.len, 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->delayed_acks, 1);
 	/* Two full-sized segments (1448 with timestamps): the second is ACKed at once. */
-	pdata(t, &pe, pe.snd, pat, 1448, 0);
-	pe.snd += 1448;
+	psend(t, &pe, pat, 1448, 0);
 	CU_ASSERT_EQUAL(drain1(t, &o), 0);
-	pdata(t, &pe, pe.snd, pat, 1448, 0);
-	pe.snd += 1448;
-	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
-	CU_ASSERT_EQUAL(o.ack, pe.snd);
+	psend(t, &pe, pat, 1448, 0);
+	expect_ack(t, &o, pe.snd);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->delayed_acks, 1);
-	now += 100000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain1(t, &o), 0);              /* nothing owed any more */
+	CU_ASSERT_EQUAL(at(t, now + 100000, &o), 0);   /* nothing owed any more */
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->acks_out, 2);
 	done(t);
 }
@@ -1005,48 +980,33 @@ test_slc_tcp_send_rto(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
+	struct slc_tcp_conn *c = open_conn(t, &pe, false, SPORT);      /* MSS 1460, no TS */
 	struct out o[4];
 	uint64_t t1;
 	int i;
 
 	for (i = 0; i < 3000; i++)
 		pat[i] = (uint8_t)(i ^ (i >> 8));
-	c = open_conn(t, &pe, false, SPORT);            /* peer MSS 1460, no TS */
 	CU_ASSERT_EQUAL(slc_tcp_snd_space(c), cfg.snd_buf);
 	CU_ASSERT_EQUAL(slc_tcp_send(c, pat, 3000), 0);
 	CU_ASSERT_EQUAL(slc_tcp_snd_unacked(c), 3000);
 	CU_ASSERT_EQUAL(slc_tcp_snd_space(c), cfg.snd_buf - 3000);
 	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 3);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv);
-	CU_ASSERT_EQUAL(o[0].len, 1460);
-	CU_ASSERT_EQUAL(o[1].seq, pe.rcv + 1460);
-	CU_ASSERT_EQUAL(o[1].len, 1460);
-	CU_ASSERT_EQUAL(o[2].seq, pe.rcv + 2920);
-	CU_ASSERT_EQUAL(o[2].len, 80);
+	expect_data(&o[0], pe.rcv, pat, 1460);
+	expect_data(&o[1], pe.rcv + 1460, pat + 1460, 1460);
+	expect_data(&o[2], pe.rcv + 2920, pat + 2920, 80);
 	CU_ASSERT_EQUAL(o[2].flags, F_ACK | F_PSH);
-	CU_ASSERT(memcmp(o[0].data, pat, 1460) == 0);
-	CU_ASSERT(memcmp(o[1].data, pat + 1460, 1460) == 0);
-	CU_ASSERT(memcmp(o[2].data, pat + 2920, 80) == 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bytes_out, 3000);
 	CU_ASSERT_EQUAL(slc_tcp_send(c, pat, cfg.snd_buf), -ENOBUFS);
 	/* RTO 1 s (no sample yet): the first segment again, then after 2 s, after 4 s. */
 	t1 = now;
-	slc_tcp_poll(t, t1 + 999000);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
-	now = t1 + 1001000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv);
-	CU_ASSERT_EQUAL(o[0].len, 1460);
-	CU_ASSERT(memcmp(o[0].data, pat, 1460) == 0);
+	CU_ASSERT_EQUAL(at(t, t1 + 999000, o), 0);
+	CU_ASSERT_EQUAL_FATAL(at(t, t1 + 1001000, o), 1);
+	expect_data(&o[0], pe.rcv, pat, 1460);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->retransmits, 1);
-	slc_tcp_poll(t, now + 1990000);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
-	now += 2010000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
+	t1 = now;
+	CU_ASSERT_EQUAL(at(t, t1 + 1990000, o), 0);
+	CU_ASSERT_EQUAL_FATAL(at(t, t1 + 2010000, o), 1);
 	CU_ASSERT_EQUAL(o[0].seq, pe.rcv);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->retransmits, 2);
 	/* The peer acknowledges the first 1460: the next one goes out (cwnd grew). */
@@ -1068,11 +1028,8 @@ test_slc_tcp_send_rto(void)
 	/* Data never acknowledged: data_retries retransmissions, then RST and closed(TIMEOUT). */
 	CU_ASSERT_EQUAL(slc_tcp_send(c, "ack!", 4), 0);
 	CU_ASSERT_EQUAL(drain(t, o, 4), 1);
-	for (i = 0; i < 20 && app.closes == 0; i++) {
-		now += 61000000;
-		slc_tcp_poll(t, now);
-		drain(t, o, 4);
-	}
+	for (i = 0; i < 20 && app.closes == 0; i++)
+		at(t, now + 61000000, o);
 	CU_ASSERT_EQUAL(app.closes, 1);
 	CU_ASSERT_EQUAL(app.why, SLC_TCP_CLOSE_TIMEOUT);
 	CU_ASSERT_EQUAL(o[0].flags, F_RST | F_ACK);
@@ -1087,27 +1044,23 @@ test_slc_tcp_close_peer_first(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
-	struct out o[4];
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
+	struct out o;
 
-	c = open_conn(t, &pe, true, SPORT);
-	pdata(t, &pe, pe.snd, "bye", 3, F_FIN);
-	pe.snd += 4;
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, pe.snd);
+	psend(t, &pe, "bye", 3, F_FIN);
+	expect_ack(t, &o, pe.snd);
 	CU_ASSERT(slc_tcp_rcv_eof(c));
 	CU_ASSERT(app.eof_seen);
 	CU_ASSERT_EQUAL(app.readables, 1);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 3);
 	CU_ASSERT_EQUAL(slc_tcp_send(c, "ok", 2), 0);   /* CLOSE-WAIT may still send */
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].len, 2);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	CU_ASSERT_EQUAL(o.len, 2);
 	slc_tcp_close(c);
 	CU_ASSERT_EQUAL(slc_tcp_send(c, "x", 1), -ENOTCONN);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_ACK | F_FIN);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv + 2);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_ACK | F_FIN);
+	CU_ASSERT_EQUAL(o.seq, pe.rcv + 2);
 	CU_ASSERT_EQUAL(app.closes, 0);
 	pe.rcv += 3;
 	pdata(t, &pe, pe.snd, NULL, 0, 0);
@@ -1117,12 +1070,12 @@ test_slc_tcp_close_peer_first(void)
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->closed_fin, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 0);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	/* Anything more for the gone connection: RST. */
 	pdata(t, &pe, pe.snd, NULL, 0, 0);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_RST);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_RST);
+	CU_ASSERT_EQUAL(o.seq, pe.rcv);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->no_conn, 1);
 	done(t);
 }
@@ -1132,24 +1085,19 @@ test_slc_tcp_close_time_wait(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
-	struct out o[4];
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
+	struct out o;
 
-	c = open_conn(t, &pe, true, SPORT);
 	slc_tcp_close(c);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_ACK | F_FIN);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_ACK | F_FIN);
+	CU_ASSERT_EQUAL(o.seq, pe.rcv);
 	pe.rcv++;
-	pdata(t, &pe, pe.snd, "late", 4, 0);            /* FIN-WAIT-2: still receives */
-	pe.snd += 4;
+	psend(t, &pe, "late", 4, 0);                    /* FIN-WAIT-2: still receives */
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 4);
-	pdata(t, &pe, pe.snd, NULL, 0, F_FIN);
-	pe.snd++;
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_ACK);
-	CU_ASSERT_EQUAL(o[0].ack, pe.snd);
+	psend(t, &pe, NULL, 0, F_FIN);
+	expect_ack(t, &o, pe.snd);
+	CU_ASSERT_EQUAL(o.flags, F_ACK);
 	CU_ASSERT(app.eof_seen);                        /* readable() before closed() */
 	CU_ASSERT_EQUAL(app.closes, 1);
 	CU_ASSERT_EQUAL(app.why, SLC_TCP_CLOSE_FIN);
@@ -1159,8 +1107,7 @@ test_slc_tcp_close_time_wait(void)
 	pe.ts++;
 	send_in(t, &(struct in){ .flags = F_ACK | F_FIN, .seq = pe.snd - 1, .ack = pe.rcv,
 		.win = 1000, .ts = true, .tsval = pe.ts, .tsecr = pe.ecr });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, pe.snd);
+	expect_ack(t, &o, pe.snd);
 	now += (uint64_t)cfg.time_wait_ms * 1000 + 2000;
 	slc_tcp_poll(t, now);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 0);
@@ -1170,50 +1117,52 @@ test_slc_tcp_close_time_wait(void)
 	CU_ASSERT_EQUAL(app.closes, 1);
 }
 
+/* Exactly one challenge ACK queued: a pure ACK of ack. */
+static void
+expect_challenge(struct slc_tcp *t, uint32_t ack)
+{
+	struct out o;
+
+	expect_ack(t, &o, ack);
+	CU_ASSERT_EQUAL(o.flags, F_ACK);
+}
+
 static void
 test_slc_tcp_input_rst(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
-	struct out o[4];
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
+	struct out o;
 
-	c = open_conn(t, &pe, true, SPORT);
 	/* In the window, not exact: challenge ACK, connection kept. */
 	pdata(t, &pe, pe.snd + 100, NULL, 0, F_RST);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_ACK);
-	CU_ASSERT_EQUAL(o[0].ack, pe.snd);
+	expect_challenge(t, pe.snd);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bad_rst, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->challenge_acks, 1);
 	/* Outside the window: ignored. */
 	pdata(t, &pe, pe.snd + 100000, NULL, 0, F_RST);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->out_of_window_rst, 1);
 	CU_ASSERT_EQUAL(app.closes, 0);
 	/* SYN on the established connection: challenge ACK. */
 	send_in(t, &(struct in){ .flags = F_SYN, .seq = 5, .win = 100, .ts = true,
 		.tsval = ++pe.ts });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_ACK);
-	CU_ASSERT_EQUAL(o[0].ack, pe.snd);
+	expect_challenge(t, pe.snd);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bad_syn, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->challenge_acks, 2);
 	/* Data with an ACK of what we never sent: dropped, challenge ACK. */
 	pe.rcv += 5000;
 	pdata(t, &pe, pe.snd, "evil", 4, 0);
 	pe.rcv -= 5000;
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, pe.snd);
+	expect_ack(t, &o, pe.snd);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bad_ack, 1);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 0);
 	/* PAWS: an old timestamp. */
 	pe.ts -= 100;
 	pdata(t, &pe, pe.snd, "old!", 4, 0);
 	pe.ts += 200;
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, pe.snd);
+	expect_ack(t, &o, pe.snd);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->paws, 1);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 0);
 	/* No timestamp once negotiated: dropped. */
@@ -1225,15 +1174,24 @@ test_slc_tcp_input_rst(void)
 	send_in(t, &(struct in){ .flags = F_ACK, .seq = pe.snd, .ack = pe.rcv, .win = 100,
 		.ts = true, .tsval = ++pe.ts, .bad_opt = true });
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bad_options, 2);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	/* The exact RST. */
 	pdata(t, &pe, pe.snd, NULL, 0, F_RST);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	CU_ASSERT_EQUAL(app.closes, 1);
 	CU_ASSERT_EQUAL(app.why, SLC_TCP_CLOSE_RST_IN);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->closed_rst_in, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 0);
 	done(t);
+}
+
+/* Exactly one bare RST queued (parsed into *o), at seq. */
+static void
+expect_rst(struct slc_tcp *t, struct out *o, uint32_t seq)
+{
+	CU_ASSERT_EQUAL_FATAL(drain1(t, o), 1);
+	CU_ASSERT_EQUAL(o->flags, F_RST);
+	CU_ASSERT_EQUAL(o->seq, seq);
 }
 
 static void
@@ -1242,7 +1200,7 @@ test_slc_tcp_input_syn_cookies(void)
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
 	struct slc_tcp_conn_info ci;
-	struct out o[4];
+	struct out o;
 	uint32_t cookie, tsv;
 
 	cfg.max_half_open = 2;
@@ -1250,31 +1208,26 @@ test_slc_tcp_input_syn_cookies(void)
 	t = mk(&cfg);
 	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100, .sport = 1 });
 	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100, .sport = 2 });
-	CU_ASSERT_EQUAL(drain(t, o, 4), 2);
+	CU_ASSERT_EQUAL(drain1(t, &o), 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open, 2);
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = 5555, .win = 100, .sport = 3,
+	cookie = syn_synack(t, &(struct in){ .flags = F_SYN, .seq = 5555, .win = 100, .sport = 3,
 		.mss = true, .mssv = 1400, .ws = true, .wsv = 5, .sackok = true, .ts = true,
-		.tsval = 42 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_SYN | F_ACK);
-	CU_ASSERT_EQUAL(o[0].ack, 5556);
-	CU_ASSERT_EQUAL(o[0].mssv, 1460);
-	CU_ASSERT(o[0].ws && o[0].wsv == 3);
-	CU_ASSERT(o[0].sackok);
-	CU_ASSERT_EQUAL(o[0].tsecr, 42);
-	CU_ASSERT_EQUAL(o[0].tsval & 0x3f, 0x10 | 5);
+		.tsval = 42 }, &o);
+	CU_ASSERT_EQUAL(o.ack, 5556);
+	CU_ASSERT_EQUAL(o.mssv, 1460);
+	CU_ASSERT(o.ws && o.wsv == 3);
+	CU_ASSERT(o.sackok);
+	CU_ASSERT_EQUAL(o.tsecr, 42);
+	CU_ASSERT_EQUAL(o.tsval & 0x3f, 0x10 | 5);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open, 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open_full, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->syn_in, 3);
-	cookie = o[0].seq;
-	tsv = o[0].tsval;
+	tsv = o.tsval;
 	/* A forged cookie: no connection, RST. */
 	now += 1000;
 	send_in(t, &(struct in){ .flags = F_ACK, .seq = 5556, .ack = cookie + 2, .win = 100,
 		.sport = 3, .ts = true, .tsval = 43, .tsecr = tsv });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_RST);
-	CU_ASSERT_EQUAL(o[0].seq, cookie + 2);
+	expect_rst(t, &o, cookie + 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->cookies_bad, 1);
 	CU_ASSERT_EQUAL(app.accepts, 0);
 	/* The right one, with data: established with what the cookie encoded. */
@@ -1293,11 +1246,10 @@ test_slc_tcp_input_syn_cookies(void)
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(app.last), 3);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->accepted, 1);
-	drain(t, o, 4);
+	drain1(t, &o);
 	/* A cookie too old is refused too. */
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = 7000, .win = 100, .sport = 4 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	cookie = o[0].seq;
+	cookie = syn_synack(t, &(struct in){ .flags = F_SYN, .seq = 7000, .win = 100, .sport = 4 },
+		&o);
 	now += 4 * 64000000ull;
 	send_in(t, &(struct in){ .flags = F_ACK, .seq = 7001, .ack = cookie + 1, .win = 100,
 		.sport = 4 });
@@ -1310,40 +1262,28 @@ test_slc_tcp_poll_synack_retries(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
-	struct out o[4];
+	const struct in syn = { .flags = F_SYN, .seq = PISN, .win = 100 };
+	struct out o;
 	uint32_t iss;
 
 	cfg.syn_retries = 2;
 	t = mk(&cfg);
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	iss = o[0].seq;
+	iss = syn_synack(t, &syn, &o);
 	/* The SYN again before any timeout: the same SYN-ACK. */
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].seq, iss);
-	now += 1001000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_SYN | F_ACK);
-	CU_ASSERT_EQUAL(o[0].seq, iss);
-	now += 1990000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
-	now += 20000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 1);
+	CU_ASSERT_EQUAL(syn_synack(t, &syn, &o), iss);
+	CU_ASSERT_EQUAL_FATAL(at(t, now + 1001000, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_SYN | F_ACK);
+	CU_ASSERT_EQUAL(o.seq, iss);
+	CU_ASSERT_EQUAL(at(t, now + 1990000, &o), 0);
+	CU_ASSERT_EQUAL(at(t, now + 20000, &o), 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->retransmits, 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open, 1);
-	now += 4010000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL(at(t, now + 4010000, &o), 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open, 0);
 	CU_ASSERT_EQUAL(app.accepts, 0);
 	/* Its ACK now finds nothing (no cookies sent): RST. */
 	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = iss + 1, .win = 100 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_RST);
+	expect_rst(t, &o, iss + 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->no_conn, 1);
 	done(t);
 }
@@ -1353,9 +1293,9 @@ test_slc_tcp_poll_keepalive_idle(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
-	struct peer pe;
-	struct out o[4];
+	struct out o;
 	uint64_t t1;
+	int i;
 
 	cfg.keepalive_s = 5;
 	cfg.keepalive_intvl_s = 1;
@@ -1364,29 +1304,19 @@ test_slc_tcp_poll_keepalive_idle(void)
 	t = mk(&cfg);
 	open_conn(t, &pe, true, SPORT);
 	t1 = now;
-	slc_tcp_poll(t, t1 + 4990000);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
-	now = t1 + 5001000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_ACK);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv - 1);
-	CU_ASSERT_EQUAL(o[0].len, 0);
+	CU_ASSERT_EQUAL(at(t, t1 + 4990000, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(at(t, t1 + 5001000, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_ACK);
+	CU_ASSERT_EQUAL(o.seq, pe.rcv - 1);
+	CU_ASSERT_EQUAL(o.len, 0);
 	/* Answered: the count starts over. */
 	pdata(t, &pe, pe.snd, NULL, 0, 0);
-	t1 = now;
-	now = t1 + 5001000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 1);
-	now += 1000000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 1);
+	CU_ASSERT_EQUAL(at(t, now + 5001000, &o), 1);
+	CU_ASSERT_EQUAL(at(t, now + 1000000, &o), 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->keepalives, 3);
 	CU_ASSERT_EQUAL(app.closes, 0);
-	now += 1000000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_RST | F_ACK);
+	CU_ASSERT_EQUAL_FATAL(at(t, now + 1000000, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_RST | F_ACK);
 	CU_ASSERT_EQUAL(app.closes, 1);
 	CU_ASSERT_EQUAL(app.why, SLC_TCP_CLOSE_KEEPALIVE);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->closed_keepalive, 1);
@@ -1398,16 +1328,10 @@ test_slc_tcp_poll_keepalive_idle(void)
 	cfg.idle_timeout_s = 3;
 	t = mk(&cfg);
 	open_conn(t, &pe, true, SPORT);
-	t1 = now;
-	now = t1 + 3001000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_ACK | F_FIN);
-	for (int i = 0; i < 12; i++) {
-		now += 1000000;
-		slc_tcp_poll(t, now);
-		drain(t, o, 4);
-	}
+	CU_ASSERT_EQUAL_FATAL(at(t, now + 3001000, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_ACK | F_FIN);
+	for (i = 0; i < 12; i++)
+		at(t, now + 1000000, &o);
 	CU_ASSERT_EQUAL(app.closes, 1);
 	CU_ASSERT_EQUAL(app.why, SLC_TCP_CLOSE_IDLE);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->closed_idle, 1);
@@ -1420,34 +1344,48 @@ test_slc_tcp_input_no_conn_rst_rate(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
-	struct out o[4];
+	const struct in ack = { .flags = F_ACK, .seq = 10, .ack = 99, .win = 100, .dport = 9 };
+	struct out o;
 
 	cfg.rst_rate = 2;
 	t = mk(&cfg);
 	/* Not listening: RST for an ACK (seq = its ack) and for a SYN (ack = seq + 1). */
-	send_in(t, &(struct in){ .flags = F_ACK, .seq = 10, .ack = 99, .win = 100, .dport = 9 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_RST);
-	CU_ASSERT_EQUAL(o[0].seq, 99);
-	CU_ASSERT_EQUAL(o[0].sport, 9);
+	send_in(t, &ack);
+	expect_rst(t, &o, 99);
+	CU_ASSERT_EQUAL(o.sport, 9);
 	send_in(t, &(struct in){ .flags = F_SYN, .seq = 10, .win = 100, .dport = 9 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_RST | F_ACK);
-	CU_ASSERT_EQUAL(o[0].seq, 0);
-	CU_ASSERT_EQUAL(o[0].ack, 11);
-	send_in(t, &(struct in){ .flags = F_ACK, .seq = 10, .ack = 99, .win = 100, .dport = 9 });
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_RST | F_ACK);
+	CU_ASSERT_EQUAL(o.seq, 0);
+	CU_ASSERT_EQUAL(o.ack, 11);
+	send_in(t, &ack);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rst_limited, 1);
 	/* RSTs are never answered. */
 	send_in(t, &(struct in){ .flags = F_RST, .seq = 10, .win = 100, .dport = 9 });
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->no_conn, 4);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rst_out, 2);
 	now += 1000000;
-	send_in(t, &(struct in){ .flags = F_ACK, .seq = 10, .ack = 99, .win = 100, .dport = 9 });
-	CU_ASSERT_EQUAL(drain(t, o, 4), 1);
+	send_in(t, &ack);
+	CU_ASSERT_EQUAL(drain1(t, &o), 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->segs_in, 5);
 	done(t);
+}
+
+/* A handshake from sport that the engine refuses: SYN-ACK, then RST for the ACK. */
+static void
+handshake_refused(struct slc_tcp *t, uint16_t sport)
+{
+	struct out o;
+	uint32_t iss;
+
+	iss = syn_synack(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100,
+		.sport = sport }, &o);
+	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = iss + 1, .win = 100,
+		.sport = sport });
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	CU_ASSERT_EQUAL(o.flags & F_RST, F_RST);
 }
 
 static void
@@ -1455,30 +1393,18 @@ test_slc_tcp_input_refused(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
-	struct out o[4];
-	struct peer pe;
 
 	cfg.max_conns = 1;
 	t = mk(&cfg);
 	app.refuse = true;
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = o[0].seq + 1,
-		.win = 100 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags & F_RST, F_RST);
+	handshake_refused(t, SPORT);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->refused, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->accepted, 0);
 	app.refuse = false;
 	open_conn(t, &pe, false, 1);
 	/* The table is full: the next handshake is refused with RST. */
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100, .sport = 2 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	send_in(t, &(struct in){ .flags = F_ACK, .seq = PISN + 1, .ack = o[0].seq + 1,
-		.win = 100, .sport = 2 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags & F_RST, F_RST);
+	handshake_refused(t, 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->refused, 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 1);
 	done(t);
@@ -1493,7 +1419,7 @@ test_slc_tcp_many_conns(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
-	struct out o[4];
+	struct out o;
 	int round, i;
 
 	cfg.max_conns = MANY;
@@ -1504,11 +1430,10 @@ test_slc_tcp_many_conns(void)
 	for (round = 0; round < 2; round++) {
 		for (i = 0; i < MANY; i++) {
 			open_conn(t, &many[i], i % 2 == 0, (uint16_t)(10000 + i));
-			pdata(t, &many[i], many[i].snd, pat, 100, F_FIN);
-			many[i].snd += 101;
-			CU_ASSERT_EQUAL(drain(t, o, 4), 1);     /* ACK and FIN in one */
-			CU_ASSERT_EQUAL(o[0].flags, F_ACK | F_FIN);
-			CU_ASSERT_EQUAL(o[0].ack, many[i].snd);
+			psend(t, &many[i], pat, 100, F_FIN);
+			CU_ASSERT_EQUAL(drain1(t, &o), 1);      /* ACK and FIN in one */
+			CU_ASSERT_EQUAL(o.flags, F_ACK | F_FIN);
+			CU_ASSERT_EQUAL(o.ack, many[i].snd);
 		}
 		CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, MANY);
 		CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 0);
@@ -1516,7 +1441,7 @@ test_slc_tcp_many_conns(void)
 			many[i].rcv++;                          /* our FIN */
 			pdata(t, &many[i], many[i].snd, NULL, 0, 0);
 		}
-		CU_ASSERT_EQUAL(drain(t, o, 4), 0);
+		CU_ASSERT_EQUAL(drain1(t, &o), 0);
 		CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 0);
 		CU_ASSERT_EQUAL(app.closes, MANY * (round + 1));
 		CU_ASSERT_EQUAL(rte_mempool_avail_count(pool), POOL_N);
@@ -1535,7 +1460,6 @@ test_slc_tcp_free_with_data(void)
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
 	struct slc_tcp_conn *c;
-	struct peer pe;
 	int i;
 
 	for (i = 0; i < 3; i++) {
@@ -1560,18 +1484,16 @@ test_slc_tcp_abort(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
-	struct out o[4];
+	struct slc_tcp_conn *c = open_conn(t, &pe, false, SPORT);
+	struct out o;
 
-	c = open_conn(t, &pe, false, SPORT);
 	pdata(t, &pe, pe.snd, pat, 500, 0);
 	slc_tcp_abort(c);
 	CU_ASSERT_EQUAL(app.closes, 1);
 	CU_ASSERT_EQUAL(app.why, SLC_TCP_CLOSE_ABORT);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].flags, F_RST | F_ACK);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	CU_ASSERT_EQUAL(o.flags, F_RST | F_ACK);
+	CU_ASSERT_EQUAL(o.seq, pe.rcv);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rst_out, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 0);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 0);
@@ -1583,37 +1505,31 @@ test_slc_tcp_input_ooo_limit_and_chains(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
 	struct rte_mbuf *m;
-	struct peer pe;
-	struct out o[4];
+	struct out o;
 	uint8_t buf[3000];
 	uint32_t b, i;
 
-	for (i = 0; i < 3000; i++)
-		pat[i] = (uint8_t)(i * 31 + 5);
-	c = open_conn(t, &pe, true, SPORT);
+	fill_pat(3000, 31, 5);
 	b = pe.snd;
 	/* 65 one-byte islands: 64 kept, the 65th dropped; SACK names the newest 3. */
 	for (i = 0; i < 65; i++) {
 		pdata(t, &pe, b + 2 + 2 * i, pat + 2 + 2 * i, 1, 0);
-		CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
+		expect_ack(t, &o, b);
 	}
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->ooo_segs, 64);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->ooo_drops, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 64);
-	CU_ASSERT_EQUAL(o[0].nsack, 3);                 /* with timestamps: 3 fit */
-	CU_ASSERT_EQUAL(o[0].sack[0][0], b + 2 + 2 * 63);
-	CU_ASSERT_EQUAL(o[0].sack[0][1], b + 3 + 2 * 63);
-	CU_ASSERT_EQUAL(o[0].sack[2][0], b + 2 + 2 * 61);
-	CU_ASSERT_EQUAL(o[0].optlen, 40);
+	expect_sack(&o, 3, SACK({ b + 2 + 2 * 63, b + 3 + 2 * 63 },    /* with timestamps: 3 fit */
+		{ b + 2 + 2 * 62, b + 3 + 2 * 62 }, { b + 2 + 2 * 61, b + 3 + 2 * 61 }));
+	CU_ASSERT_EQUAL(o.optlen, 40);
 	/* A chained segment of 1000 bytes (300 in the first mbuf) fills the gaps. */
 	send_in(t, &(struct in){ .flags = F_ACK, .seq = b, .ack = pe.rcv, .win = 65535,
 		.data = pat, .len = 1000, .split = 300, .ts = true, .tsval = ++pe.ts,
 		.tsecr = pe.ecr });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].ack, b + 1000);
-	CU_ASSERT_EQUAL(o[0].nsack, 0);
+	expect_ack(t, &o, b + 1000);
+	expect_sack(&o, 0, NULL);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 1000);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 1000);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->dup_bytes, 64);
@@ -1626,7 +1542,7 @@ test_slc_tcp_input_ooo_limit_and_chains(void)
 	CU_ASSERT_EQUAL(*slc_tcp_rcv_peek(c, 0, 1, buf, NULL), pat[999]);
 	slc_tcp_rcv_consume(c, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->rcv_mem, 0);
-	drain(t, o, 4);
+	drain1(t, &o);
 	done(t);
 }
 
@@ -1636,8 +1552,7 @@ test_slc_tcp_input_challenge_rate_and_mem(void)
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
 	struct slc_tcp_conn *c;
-	struct peer pe, pe2;
-	struct out o[4];
+	struct out o;
 
 	cfg.challenge_ack_rate = 1;
 	cfg.rcv_mem = 5000;
@@ -1646,7 +1561,7 @@ test_slc_tcp_input_challenge_rate_and_mem(void)
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open, 0);
 	pdata(t, &pe, pe.snd + 10, NULL, 0, F_RST);
 	pdata(t, &pe, pe.snd + 20, NULL, 0, F_RST);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 1);
+	CU_ASSERT_EQUAL(drain1(t, &o), 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bad_rst, 2);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->challenge_acks, 1);
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->challenge_limited, 1);
@@ -1655,15 +1570,13 @@ test_slc_tcp_input_challenge_rate_and_mem(void)
 	pdata(t, &pe, pe.snd + 1460, pat, 1460, 0);
 	pdata(t, &pe, pe.snd + 2920, pat, 80, 0);
 	CU_ASSERT_EQUAL(slc_tcp_rcv_avail(c), 3000);
-	drain(t, o, 4);
-	send_in(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100, .sport = 2 });
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].win, 2000);
+	drain1(t, &o);
+	syn_synack(t, &(struct in){ .flags = F_SYN, .seq = PISN, .win = 100, .sport = 2 }, &o);
+	CU_ASSERT_EQUAL(o.win, 2000);
 	/* A half-open entry reset exactly goes away. */
 	send_in(t, &(struct in){ .flags = F_RST, .seq = PISN + 1, .sport = 2 });
 	CU_ASSERT_EQUAL(slc_tcp_stats(t)->half_open, 0);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
-	(void)pe2;
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
 	done(t);
 }
 
@@ -1672,32 +1585,134 @@ test_slc_tcp_send_persist(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t = mk(&cfg);
-	struct slc_tcp_conn *c;
-	struct peer pe;
-	struct out o[4];
+	struct slc_tcp_conn *c = open_conn(t, &pe, true, SPORT);
+	struct out o;
 
-	c = open_conn(t, &pe, true, SPORT);
 	pe.win = 0;
 	pdata(t, &pe, pe.snd, NULL, 0, 0);              /* the peer's window closes */
 	CU_ASSERT_EQUAL(slc_tcp_send(c, "frame", 5), 0);
-	CU_ASSERT_EQUAL(drain(t, o, 4), 0);
-	now += 1001000;
-	slc_tcp_poll(t, now);
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);       /* a window probe */
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv - 1);
-	CU_ASSERT_EQUAL(o[0].len, 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(at(t, now + 1001000, &o), 1);    /* a window probe */
+	CU_ASSERT_EQUAL(o.seq, pe.rcv - 1);
+	CU_ASSERT_EQUAL(o.len, 0);
 	pe.win = 1000;
 	pdata(t, &pe, pe.snd, NULL, 0, 0);              /* its answer opens the window */
-	CU_ASSERT_EQUAL_FATAL(drain(t, o, 4), 1);
-	CU_ASSERT_EQUAL(o[0].seq, pe.rcv);
-	CU_ASSERT_EQUAL(o[0].len, 5);
-	CU_ASSERT(memcmp(o[0].data, "frame", 5) == 0);
-	CU_ASSERT(o[0].ts);
+	CU_ASSERT_EQUAL_FATAL(drain1(t, &o), 1);
+	expect_data(&o, pe.rcv, "frame", 5);
+	CU_ASSERT(o.ts);
 	pe.rcv += 5;
-	pe.ecr = o[0].tsval;
+	pe.ecr = o.tsval;
 	pdata(t, &pe, pe.snd, NULL, 0, 0);
 	CU_ASSERT_EQUAL(app.sents, 1);
 	CU_ASSERT_EQUAL(slc_tcp_snd_unacked(c), 0);
+	done(t);
+}
+
+/*
+ * Fill port 0's tx queue: SLC_TCP_TXQ_LEN ACKs of the peer p's duplicates (one
+ * old byte each), queued and not yet taken.
+ */
+static void
+fill_txq(struct slc_tcp *t, struct peer *p)
+{
+	struct rte_mbuf **pk;
+	struct out o;
+	uint32_t i;
+
+	CU_ASSERT_EQUAL_FATAL(slc_tcp_tx_pending(t, 0, &pk), 0);
+	for (i = 0; i < SLC_TCP_TXQ_LEN; i++)
+		pdata(t, p, p->snd - 1, "d", 1, 0);
+	CU_ASSERT_EQUAL_FATAL(slc_tcp_tx_pending(t, 0, &pk), SLC_TCP_TXQ_LEN);
+	parse_out(pk[SLC_TCP_TXQ_LEN - 1], &o);
+	CU_ASSERT_EQUAL(o.flags, F_ACK);
+	CU_ASSERT_EQUAL(o.ack, p->snd);
+	CU_ASSERT_EQUAL(o.len, 0);
+}
+
+/* Nothing goes out until rto_us from now; then exactly one segment (parsed into *o). */
+static void
+expect_rto_seg(struct slc_tcp *t, uint32_t rto_us, struct out *o)
+{
+	uint64_t t1 = now;
+
+	CU_ASSERT_EQUAL(at(t, t1 + rto_us - 1000, o), 0);
+	CU_ASSERT_EQUAL_FATAL(at(t, t1 + rto_us + 1000, o), 1);
+}
+
+/*
+ * Data and a FIN that could not be queued because the tx queue was full, or
+ * that slc_tcp_tx_done() dropped, with nothing else in flight and the peer's
+ * window open: the retransmission timer sends them at the RTO (not a window
+ * probe, not a wait for the peer or a keepalive).
+ */
+static void
+test_slc_tcp_send_tx_full_rto(void)
+{
+	struct slc_tcp_cfg cfg = test_cfg();
+	struct slc_tcp *t = mk(&cfg);
+	struct slc_tcp_conn *c, *c2;
+	struct peer pe2;
+	struct out o;
+
+	c = open_conn(t, &pe, false, SPORT);            /* no RTT sample: RTO 1 s */
+	c2 = open_conn(t, &pe2, true, SPORT + 1);       /* the handshake's TS echo: RTO min */
+	/* Data: counted tx_full, nothing of it queued; the queue taken whole. */
+	fill_txq(t, &pe);
+	CU_ASSERT_EQUAL(slc_tcp_send(c, "queued later", 12), 0);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->tx_full, 1);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bytes_out, 0);
+	CU_ASSERT_EQUAL(drain(t, NULL, 0), SLC_TCP_TXQ_LEN);
+	expect_rto_seg(t, TCP_INIT_RTO_US, &o);
+	CU_ASSERT_EQUAL(o.flags, F_ACK | F_PSH);
+	CU_ASSERT_EQUAL(o.ack, pe.snd);
+	expect_data(&o, pe.rcv, "queued later", 12);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->bytes_out, 12);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->retransmits, 0);
+	pe.rcv += 12;
+	pdata(t, &pe, pe.snd, NULL, 0, 0);
+	CU_ASSERT_EQUAL(app.sents, 1);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
+
+	/* Data and FIN: neither queued; the queue dropped whole (tx_done(0)). */
+	fill_txq(t, &pe);
+	CU_ASSERT_EQUAL(slc_tcp_send(c, "last", 4), 0);
+	slc_tcp_close(c);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->tx_full, 3);
+	slc_tcp_tx_done(t, 0, 0);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->tx_full, 3 + SLC_TCP_TXQ_LEN);
+	expect_rto_seg(t, cfg.rto_min_us, &o);         /* RTT sampled above: RTO min */
+	CU_ASSERT_EQUAL(o.flags, F_ACK | F_PSH | F_FIN);
+	expect_data(&o, pe.rcv, "last", 4);
+	pe.rcv += 5;
+	psend(t, &pe, NULL, 0, F_FIN);
+	expect_ack(t, &o, pe.snd);
+	CU_ASSERT_EQUAL(app.closes, 1);
+	CU_ASSERT_EQUAL(app.why, SLC_TCP_CLOSE_FIN);
+
+	/* A FIN queued, then dropped by tx_done(0): sent again at the RTO. */
+	slc_tcp_close(c2);
+	slc_tcp_tx_done(t, 0, 0);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->tx_full, 4 + SLC_TCP_TXQ_LEN);
+	expect_rto_seg(t, cfg.rto_min_us, &o);
+	CU_ASSERT_EQUAL(o.flags, F_ACK | F_FIN);
+	CU_ASSERT_EQUAL(o.seq, pe2.rcv);
+	CU_ASSERT_EQUAL(o.len, 0);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->retransmits, 1);
+	pe2.rcv++;
+	pdata(t, &pe2, pe2.snd, NULL, 0, 0);
+	CU_ASSERT_EQUAL(drain1(t, &o), 0);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->conns, 2);    /* TIME-WAIT and FIN-WAIT-2 */
+
+	/* The FIN alone, not queued (tx queue full), all data acknowledged. */
+	c = open_conn(t, &pe, false, SPORT + 2);
+	fill_txq(t, &pe);
+	slc_tcp_close(c);
+	CU_ASSERT_EQUAL(slc_tcp_stats(t)->tx_full, 5 + SLC_TCP_TXQ_LEN);
+	CU_ASSERT_EQUAL(drain(t, NULL, 0), SLC_TCP_TXQ_LEN);
+	expect_rto_seg(t, TCP_INIT_RTO_US, &o);
+	CU_ASSERT_EQUAL(o.flags, F_ACK | F_FIN);
+	CU_ASSERT_EQUAL(o.seq, pe.rcv);
+	CU_ASSERT_EQUAL(o.len, 0);
 	done(t);
 }
 
@@ -1756,8 +1771,7 @@ test_slc_tcp_input_random(void)
 {
 	struct slc_tcp_cfg cfg = test_cfg();
 	struct slc_tcp *t;
-	struct peer pe[4];
-	struct out o[4];
+	struct peer pr[4];
 	uint32_t r = 4242, i, k;
 	int step;
 
@@ -1769,9 +1783,9 @@ test_slc_tcp_input_random(void)
 	for (i = 0; i < 65536; i++)
 		pat[i] = (uint8_t)i;
 	for (k = 0; k < 4; k++)
-		open_conn(t, &pe[k], k % 2 == 0, (uint16_t)(100 + k));
+		open_conn(t, &pr[k], k % 2 == 0, (uint16_t)(100 + k));
 	for (step = 0; step < 30000; step++) {
-		struct peer *p = &pe[RND() % 4];
+		struct peer *p = &pr[RND() % 4];
 		struct in s;
 		uint32_t what = RND() % 16;
 
@@ -1809,13 +1823,13 @@ test_slc_tcp_input_random(void)
 			now += RND() % 3000000;
 			slc_tcp_poll(t, now);
 		}
-		drain(t, o, 0);
+		drain(t, NULL, 0);
 		if (step % 1000 == 0)
 			check_invariants(t);
 		/* Keep connections coming: a fresh one when one closed. */
 		if (slc_tcp_stats(t)->conns < 2) {
 			k = RND() % 4;
-			open_conn(t, &pe[k], k % 2 == 0, (uint16_t)(200 + RND() % 1000));
+			open_conn(t, &pr[k], k % 2 == 0, (uint16_t)(200 + RND() % 1000));
 		}
 	}
 	check_invariants(t);
@@ -1834,26 +1848,13 @@ test_slc_tcp_input_random(void)
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = {
-		argv[0], "--no-huge", "--no-shconf", "-m", "128", "--no-pci", "-l", "0",
-		"--log-level=*:error", "--no-telemetry", prefix,
-	};
 	CU_pSuite s;
 	unsigned int fails;
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=tcp-test-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "test_tcp: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
+	pool = tcp_test_eal_start(argv[0], "test_tcp", POOL_N);
+	if (pool == NULL)
 		return 1;
-	}
-	pool = rte_pktmbuf_pool_create("tcp_test", POOL_N, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
-	if (pool == NULL) {
-		fprintf(stderr, "test_tcp: mempool: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	inet_pton(AF_INET6, "2001:db8::7", peer6);
 	inet_pton(AF_INET6, "2001:db8::1", our6);
 
@@ -1889,14 +1890,12 @@ main(int argc, char **argv)
 	CU_add_test(s, "test_slc_tcp_input_challenge_rate_and_mem",
 		test_slc_tcp_input_challenge_rate_and_mem);
 	CU_add_test(s, "test_slc_tcp_send_persist", test_slc_tcp_send_persist);
+	CU_add_test(s, "test_slc_tcp_send_tx_full_rto", test_slc_tcp_send_tx_full_rto);
 	CU_add_test(s, "test_slc_tcp_input_random", test_slc_tcp_input_random);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	CU_cleanup_registry();
-	rte_mempool_free(pool);
-	snprintf(prefix, sizeof(prefix), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(prefix);
+	tcp_test_eal_stop(pool);
 	return fails == 0 ? 0 : 1;
 }

@@ -28,12 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_mbuf.h>
-#include <rte_mempool.h>
-
 #include "slc_tcp.h"
+#include "tcp_test_util.h"
 
 #define POOL_N 8191u
 #define LPORT 7000
@@ -151,7 +147,6 @@ frame_in(struct slc_tcp *t, const uint8_t *f, uint32_t n, uint64_t now)
 {
 	struct slc_pkt_tcp p;
 	struct rte_mbuf *m;
-	uint8_t *d;
 	uint32_t ihl, tot, thl;
 
 	if (n < 54 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4 || f[23] != 6)
@@ -168,21 +163,8 @@ frame_in(struct slc_tcp *t, const uint8_t *f, uint32_t n, uint64_t now)
 	m = rte_pktmbuf_alloc(pool);
 	if (m == NULL)
 		return;
-	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + tot));
-	memcpy(d, f, 14 + tot);
-	memset(&p, 0, sizeof(p));
-	p.m = m;
-	p.th = (const struct rte_tcp_hdr *)(d + 14 + ihl);
-	p.l2_len = 14;
-	p.l3_len = ihl;
-	p.th_len = thl;
-	p.payload_off = 14 + ihl + thl;
-	p.payload_len = tot - ihl - thl;
-	p.family = 4;
-	memcpy(p.src, f + 26, 4);
-	memcpy(p.dst, f + 30, 4);
-	p.src_port = (uint16_t)(f[14 + ihl] << 8 | f[14 + ihl + 1]);
-	p.dst_port = LPORT;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)(14 + tot)), f, 14 + tot);
+	tcp_test_describe(&p, m, 14);
 	slc_tcp_input(t, &p, &our_mac, now);
 }
 
@@ -408,29 +390,15 @@ run(const char *label, uint64_t total, uint32_t budget, uint32_t rcv_buf)
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = {
-		argv[0], "--no-huge", "--no-shconf", "-m", "128", "--no-pci", "-l", "0",
-		"--log-level=*:error", "--no-telemetry", prefix,
-	};
 	int rc, fails = 0;
 
 	(void)argc;
 	rc = setup_net();
 	if (rc != 0)
 		return rc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=tcp-linux-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "test_tcp_linux: rte_eal_init failed: %s\n",
-			rte_strerror(rte_errno));
+	pool = tcp_test_eal_start(argv[0], "test_tcp_linux", POOL_N);
+	if (pool == NULL)
 		return 1;
-	}
-	pool = rte_pktmbuf_pool_create("tcp_linux", POOL_N, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
-	if (pool == NULL) {
-		fprintf(stderr, "test_tcp_linux: mempool: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
 	if (run("clean", 8u << 20, 256 * 1024, 256 * 1024) != 0)
 		fails++;
 	if (run("slow reader", 1u << 20, 500, 32 * 1024) != 0)
@@ -442,10 +410,7 @@ main(int argc, char **argv)
 	if (run("lossy wire, slow reader", 1u << 20, 700, 16 * 1024) != 0)
 		fails++;
 	close(tapfd);
-	rte_mempool_free(pool);
-	snprintf(prefix, sizeof(prefix), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	rmdir(prefix);
+	tcp_test_eal_stop(pool);
 	printf("test_tcp_linux: %s\n", fails == 0 ? "ok" : "FAILED");
 	return fails == 0 ? 0 : 1;
 }
