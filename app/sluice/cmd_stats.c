@@ -344,7 +344,32 @@ print_tables(const json_t *st, json_t *sh)
 		print_shards(sh);
 }
 
-/* One sample: ask both commands and print. 0 or 1. */
+/*
+ * Every data core's counters (/sluice/core,N: one answer per core, as one
+ * answer cannot hold them all) merged into st as "core<N>". 0 or -1.
+ */
+static int
+ask_cores(struct sluice_tconn *c, json_t *st)
+{
+	uint64_t i, n = u64(st, "data_cores");
+	char req[64], k[32];
+	json_t *a, *v;
+
+	for (i = 0; i < n && i < STATS_MAX_CORES; i++) {
+		snprintf(req, sizeof(req), "/sluice/core,%" PRIu64, i);
+		a = sluice_tconn_ask(c, req, "/sluice/core");
+		if (a == NULL)
+			return -1;
+		v = json_object_get(a, "counters");
+		snprintf(k, sizeof(k), "core%" PRIu64, i);
+		if (json_is_object(v))
+			json_object_set(st, k, v);
+		json_decref(a);
+	}
+	return 0;
+}
+
+/* One sample: ask the commands and print. 0 or 1. */
 static int
 sample(struct sluice_tconn *c, bool json)
 {
@@ -362,6 +387,10 @@ sample(struct sluice_tconn *c, bool json)
 		if (!c->quiet_gone)
 			sluice_fail(CMD, "sluiced at %s is shutting down: no counters any more (its "
 				"final totals go to its stderr)", c->path);
+		return SLUICE_EXIT_FAIL;
+	}
+	if (ask_cores(c, st) != 0) {
+		json_decref(st);
 		return SLUICE_EXIT_FAIL;
 	}
 	sh = ask_shards(c);

@@ -378,12 +378,42 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (sub != NULL)
 			rte_tel_data_add_dict_container(d, k, sub, 0);
 	}
-	for (i = 0; i < slc_ingest_n_cores(s->ing); i++) {
-		sub = core_dict(s, i);
-		snprintf(k, sizeof(k), "core%u", i);
-		if (sub != NULL)
-			rte_tel_data_add_dict_container(d, k, sub, 0);
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+/*
+ * One data core's counters. They are not part of /sluice/stats: an answer holds
+ * at most 16 KiB and a dictionary 256 entries (DPDK telemetry), and a core has
+ * about 110 counters with TCP, so 16 cores cannot fit in one answer. `sluice
+ * stats` asks for every core and merges them into "core<N>" of /sluice/stats.
+ */
+static int
+cmd_core(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sluiced_state *s;
+	struct rte_tel_data *sub;
+	unsigned long i;
+	char *end;
+
+	(void)cmd;
+	pthread_mutex_lock(&tel_lock);
+	s = tel_state;
+	rte_tel_data_start_dict(d);
+	if (s == NULL) {
+		rte_tel_data_add_dict_string(d, "state", "stopped");
+		pthread_mutex_unlock(&tel_lock);
+		return 0;
 	}
+	if (params == NULL || *params < '0' || *params > '9' ||
+	    (i = strtoul(params, &end, 10), *end != '\0') || i >= slc_ingest_n_cores(s->ing)) {
+		pthread_mutex_unlock(&tel_lock);
+		return -EINVAL;
+	}
+	sub = core_dict(s, (uint32_t)i);
+	rte_tel_data_add_dict_u64(d, "core", i);
+	if (sub != NULL)
+		rte_tel_data_add_dict_container(d, "counters", sub, 0);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
@@ -634,6 +664,9 @@ sluiced_telemetry_register(struct sluiced_state *s)
 	pthread_mutex_unlock(&tel_lock);
 	ret = rte_telemetry_register_cmd("/sluice/stats", cmd_stats,
 		"sluiced counters: totals, ports and queues, cores (docs/telemetry.md)");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/core", cmd_core,
+			"one data core's counters; params: CORE (0..data_cores-1; docs/telemetry.md)");
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/sluice/shards", cmd_shards,
 			"per-shard counters; params: [STREAM[,FIRST]] (docs/telemetry.md)");

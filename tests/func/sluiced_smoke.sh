@@ -51,6 +51,36 @@ wait $PID || rc=$?
 expect_eq "sluiced exit status after SIGINT" $rc 0
 expect_eq "records kept" "$(shard_records s)" 1
 
+check "8 data cores with TCP on net_null: sluice stats lists every core's counters"
+# One telemetry answer holds 16 KiB: the per-core counters (about 110 each with TCP)
+# come one core per request (/sluice/core,N) and sluice stats merges them.
+P8="sluice-test8-$$"
+"$SLUICED" --no-huge --no-shconf -m 1024 --no-pci --file-prefix "$P8" \
+	--lcores 0@0,1@0,2@0,3@0,4@0,5@0,6@0,7@0,8@0 --vdev net_null0 -- \
+	--data-dir "$D" --stream c8:8 --ip 10.1.0.1/24 --tcp-port 7100:framed \
+	>"$WORK/d8.out" 2>"$WORK/d8.err" &
+PID=$!
+BG_PIDS+=("$PID")
+for _ in $(seq 1200); do
+	grep -q "^sluiced: ready" "$WORK/d8.out" 2>/dev/null && break
+	kill -0 $PID 2>/dev/null || { cat "$WORK/d8.out" "$WORK/d8.err"; fail "sluiced exited before it was ready"; }
+	sleep 0.05
+done
+"$SLUICE" stats --file-prefix "$P8" --json >"$WORK/st8.json" || fail "sluice stats with 8 data cores"
+got=$(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["/sluice/stats"]
+print(s["data_cores"], " ".join(k for k in sorted(s) if k.startswith("core")),
+      sum("tcp_conns" in s["core%d" % i] and "log_appends" in s["core%d" % i] for i in range(8)))
+' "$WORK/st8.json")
+expect_eq "data cores, core objects, cores with TCP and log counters" "$got" \
+	"8 core0 core1 core2 core3 core4 core5 core6 core7 8"
+kill -TERM $PID
+rc=0
+wait $PID || rc=$?
+rm -rf "/var/run/dpdk/$P8"
+expect_eq "sluiced (8 data cores) exit status" $rc 0
+
 check "bad options: clear error, non-zero exit"
 bad_case() {
 	local pat=$1 rc=0
