@@ -64,6 +64,31 @@ def shard_table(sluice, data_dir, stream):
     return t
 
 
+def shard_records(sluice, data_dir, stream, shard, nrec, problems):
+    """Yield (line number, JSON object, key, data, seq) of a shard read with sluice read --format
+    jsonl; a record count other than nrec or a sequence number that does not
+    increase goes into problems."""
+    p = subprocess.run([sluice, "read", "--data-dir", data_dir, "--stream", stream,
+                        "--shard", str(shard), "--format", "jsonl"],
+                       capture_output=True)
+    if p.returncode != 0:
+        fail("sluice read of %s shard %d exited %d: %s" % (
+            stream, shard, p.returncode, p.stderr.decode(errors="replace")))
+    lines = p.stdout.decode().splitlines()
+    if len(lines) != nrec:
+        problems.append("%s shard %d: read gives %d records, shards says %d" % (
+            stream, shard, len(lines), nrec))
+    prev_seq = -1
+    for n, line in enumerate(lines):
+        o = json.loads(line)
+        seq = int(o["SequenceNumber"])
+        if seq <= prev_seq:
+            problems.append("%s shard %d line %d: sequence number not increasing" % (
+                stream, shard, n + 1))
+        prev_seq = seq
+        yield n, o, o["PartitionKey"].encode(), base64.b64decode(o["Data"]), seq
+
+
 def cmd_records(argv):
     sluice, data_dir, exp_path = argv[:3]
     streams = [(s.split(":")[0], int(s.split(":")[1])) for s in argv[3:]]
@@ -82,28 +107,10 @@ def cmd_records(argv):
         if len(table) != nshards:
             fail("stream %s has %d shards, want %d" % (stream, len(table), nshards))
         for shard, lo, hi, nrec in table:
-            p = subprocess.run([sluice, "read", "--data-dir", data_dir, "--stream", stream,
-                                "--shard", str(shard), "--format", "jsonl"],
-                               capture_output=True)
-            if p.returncode != 0:
-                fail("sluice read of %s shard %d exited %d: %s" % (
-                    stream, shard, p.returncode, p.stderr.decode(errors="replace")))
-            lines = p.stdout.decode().splitlines()
-            if len(lines) != nrec:
-                problems.append("%s shard %d: read gives %d records, shards says %d" % (
-                    stream, shard, len(lines), nrec))
             last = {}
-            prev_seq = -1
-            for n, line in enumerate(lines):
-                o = json.loads(line)
-                key = o["PartitionKey"].encode()
-                data = base64.b64decode(o["Data"])
-                seq = int(o["SequenceNumber"])
+            recs = shard_records(sluice, data_dir, stream, shard, nrec, problems)
+            for n, o, key, data, seq in recs:
                 total += 1
-                if seq <= prev_seq:
-                    problems.append("%s shard %d line %d: sequence number not increasing" % (
-                        stream, shard, n + 1))
-                prev_seq = seq
                 if b"HOSTILE" in data:
                     problems.append("%s shard %d: stored data of malformed traffic: key %r "
                                     "data %r" % (stream, shard, key, data[:60]))

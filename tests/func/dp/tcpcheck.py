@@ -74,28 +74,10 @@ def cmd_records(argv):
         if len(table) != nshards:
             fail("stream %s has %d shards, want %d" % (stream, len(table), nshards))
         for shard, lo, hi, nrec in table:
-            p = subprocess.run([sluice, "read", "--data-dir", data_dir, "--stream", stream,
-                                "--shard", str(shard), "--format", "jsonl"],
-                               capture_output=True)
-            if p.returncode != 0:
-                fail("sluice read of %s shard %d exited %d: %s" % (
-                    stream, shard, p.returncode, p.stderr.decode(errors="replace")))
-            lines = p.stdout.decode().splitlines()
-            if len(lines) != nrec:
-                problems.append("%s shard %d: read gives %d records, shards says %d" % (
-                    stream, shard, len(lines), nrec))
             last = {}
-            prev_seq = -1
-            for n, line in enumerate(lines):
-                o = json.loads(line)
-                key = o["PartitionKey"].encode()
-                data = base64.b64decode(o["Data"])
-                seq = int(o["SequenceNumber"])
+            recs = dpcheck.shard_records(sluice, data_dir, stream, shard, nrec, problems)
+            for n, o, key, data, seq in recs:
                 total += 1
-                if seq <= prev_seq:
-                    problems.append("%s shard %d line %d: sequence number not increasing" % (
-                        stream, shard, n + 1))
-                prev_seq = seq
                 i = index.get((stream, key, hashlib.md5(data).hexdigest()))
                 if i is None:
                     problems.append("%s shard %d: unexpected record key %r data %r (%d bytes)"
