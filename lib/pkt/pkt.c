@@ -526,6 +526,40 @@ l4_cksum_ok(uint8_t family, const void *iph, uint8_t proto, const void *l4, uint
 	return __rte_raw_cksum_reduce(sum) == 0xffff;
 }
 
+/*
+ * The checksum of the L4 segment at byte off of m (len bytes, pseudo-header of
+ * family/iph/proto included): 1 good, 0 bad, -1 the chain holds fewer bytes.
+ * offload: m's rx checksum flags describe this segment; when they say good
+ * (or verified) or bad, that is the answer, else it is computed over the chain.
+ */
+static int
+l4_cksum_check(const struct rte_mbuf *m, bool offload, uint8_t family, const void *iph,
+	uint8_t proto, uint32_t off, uint32_t len)
+{
+	uint32_t sum;
+	uint16_t part = 0;
+
+	switch (offload ? m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK :
+		RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN) {
+	case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+	case RTE_MBUF_F_RX_L4_CKSUM_NONE:     /* data verified, field not filled in */
+		return 1;
+	case RTE_MBUF_F_RX_L4_CKSUM_BAD:
+		return 0;
+	default:
+		break;
+	}
+	sum = phdr_sum(family, iph, proto, len);
+	if (m->nb_segs == 1 && off + len <= rte_pktmbuf_data_len(m)) {
+		sum = __rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), len, sum);
+	} else {
+		if (rte_raw_cksum_mbuf(m, off, len, &part) != 0)
+			return -1;
+		sum += part;
+	}
+	return __rte_raw_cksum_reduce(sum) == 0xffff;
+}
+
 /* ------------------------------------------------------------------- UDP */
 
 /*
@@ -570,19 +604,7 @@ udp_in(struct slc_pkt_ctx *c, struct rte_mbuf *m, uint8_t family, const void *ip
 		/* IPv4: no checksum sent. IPv6: a zero checksum is invalid (RFC 8200 8.1). */
 		ok = family == 4;
 	} else {
-		switch (offload ? m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK :
-			RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN) {
-		case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
-		case RTE_MBUF_F_RX_L4_CKSUM_NONE:     /* data verified, field not filled in */
-			ok = true;
-			break;
-		case RTE_MBUF_F_RX_L4_CKSUM_BAD:
-			ok = false;
-			break;
-		default:
-			ok = l4_cksum_ok(family, iph, IPPROTO_UDP, dg, ulen);
-			break;
-		}
+		ok = l4_cksum_check(m, offload, family, iph, IPPROTO_UDP, off, ulen) == 1;
 	}
 	if (!ok)
 		return drop(c, m, SLC_PKT_D_UDP_CSUM);
@@ -615,9 +637,9 @@ tcp_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint8_t family,
 	const void *iph, uint32_t l2, uint32_t l3, uint32_t ip_payload, struct slc_pkt_tcp *out)
 {
 	const struct rte_tcp_hdr *th;
-	uint32_t off = l2 + l3, thl, sum;
+	uint32_t off = l2 + l3, thl;
 	uint16_t dport;
-	bool ok;
+	int ok;
 
 	if (ip_payload < sizeof(*th) || off + sizeof(*th) > rte_pktmbuf_data_len(m))
 		return drop(c, m, SLC_PKT_D_TCP_HDR);
@@ -628,30 +650,10 @@ tcp_in(struct slc_pkt_ctx *c, uint16_t port, struct rte_mbuf *m, uint8_t family,
 	dport = rte_be_to_cpu_16(th->dst_port);
 	if (!c->cfg.tcp_listen[dport])
 		return drop(c, m, SLC_PKT_D_TCP_PORT);
-	switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
-	case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
-	case RTE_MBUF_F_RX_L4_CKSUM_NONE:     /* data verified, field not filled in */
-		ok = true;
-		break;
-	case RTE_MBUF_F_RX_L4_CKSUM_BAD:
-		ok = false;
-		break;
-	default:
-		/* Over the chain: the payload may continue in further segments. */
-		sum = phdr_sum(family, iph, IPPROTO_TCP, ip_payload);
-		if (m->nb_segs == 1) {
-			sum = __rte_raw_cksum(th, ip_payload, sum);
-		} else {
-			uint16_t part = 0;
-
-			if (rte_raw_cksum_mbuf(m, off, ip_payload, &part) != 0)
-				return drop(c, m, SLC_PKT_D_TCP_HDR);
-			sum += part;
-		}
-		ok = __rte_raw_cksum_reduce(sum) == 0xffff;
-		break;
-	}
-	if (!ok)
+	ok = l4_cksum_check(m, true, family, iph, IPPROTO_TCP, off, ip_payload);
+	if (ok < 0)
+		return drop(c, m, SLC_PKT_D_TCP_HDR);
+	if (ok == 0)
 		return drop(c, m, SLC_PKT_D_TCP_CSUM);
 
 	/* Ethernet padding past the IP packet is not TCP payload. */

@@ -202,7 +202,8 @@ syn_input(struct slc_tcp *t, const struct tcp_flow *f, uint32_t h, struct seg *s
 	drop(s);
 }
 
-static bool establish(struct slc_tcp_conn *c);
+static void establish_input(struct slc_tcp *t, struct slc_tcp_conn *c, struct seg *s,
+	const struct slc_pkt_tcp *p, const struct rte_ether_addr *mac);
 static void conn_input(struct slc_tcp *t, struct slc_tcp_conn *c, struct seg *s,
 	const struct slc_pkt_tcp *p, const struct rte_ether_addr *mac, bool fresh);
 
@@ -260,13 +261,7 @@ cookie_input(struct slc_tcp *t, const struct tcp_flow *f, uint32_t h, struct seg
 	c->ts_recent = s->o.tsval;
 	c->ts_recent_us = t->now_us;
 	t->stats.cookies_ok++;
-	t->in_input = c;
-	if (!establish(c)) {
-		t->in_input = NULL;
-		drop(s);
-		return;
-	}
-	conn_input(t, c, s, p, mac, true);
+	establish_input(t, c, s, p, mac);
 }
 
 /* ----------------------------------------------------- receive queues */
@@ -515,30 +510,38 @@ fin_in(struct slc_tcp_conn *c)
 	}
 }
 
-static bool
-establish(struct slc_tcp_conn *c)
+/*
+ * The handshake completed with segment s (SYN-RECEIVED, or a valid cookie):
+ * offer the connection to the application, then process s on it. If the
+ * application refuses it, RST and forget it, and s goes.
+ */
+static void
+establish_input(struct slc_tcp *t, struct slc_tcp_conn *c, struct seg *s,
+	const struct slc_pkt_tcp *p, const struct rte_ether_addr *mac)
 {
-	struct slc_tcp *t = c->t;
 	void *app;
 
 	tcp_timer_cancel(&c->tm[TCP_T_RTX]);
 	c->rtx_count = 0;
 	c->last_rcv_us = t->now_us;
 	c->last_data_us = t->now_us;
+	t->in_input = c;
 	app = t->ops.accept(t->arg, c, c->flow.key.local_port);
-	if (c->state == TCP_S_FREE)
-		return false;
-	if (app == NULL) {
-		t->stats.refused++;
-		tcp_send_rst_conn(c);
-		tcp_conn_free(c);
-		return false;
+	if (c->state == TCP_S_FREE || app == NULL) {
+		if (c->state != TCP_S_FREE) {
+			t->stats.refused++;
+			tcp_send_rst_conn(c);
+			tcp_conn_free(c);
+		}
+		t->in_input = NULL;
+		drop(s);
+		return;
 	}
 	c->app = app;
 	c->accepted = true;
 	t->stats.accepted++;
 	tcp_slow_rearm(c);
-	return true;
+	conn_input(t, c, s, p, mac, true);
 }
 
 static void
@@ -989,13 +992,7 @@ half_open_input(struct slc_tcp *t, struct slc_tcp_conn *c, struct seg *s,
 	}
 	if (c->ts_ok && s->o.tsecr != 0 && c->rtx_count == 0)
 		rtt_sample(c, (uint64_t)(uint32_t)(tcp_ts_now(c, t->now_us) - s->o.tsecr) * 1000);
-	t->in_input = c;
-	if (!establish(c)) {
-		t->in_input = NULL;
-		drop(s);
-		return;
-	}
-	conn_input(t, c, s, p, mac, true);
+	establish_input(t, c, s, p, mac);
 }
 
 /* Nothing matches the 4-tuple. */

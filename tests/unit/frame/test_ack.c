@@ -23,25 +23,12 @@
 
 #include "slc_block.h"
 #include "slc_frame.h"
+#include "guard.h"
 
-#define GUARD_AREA (2u << 20)
 #define MAX_GROUPS 65535u
 
-static uint8_t *guard_base;     /* GUARD_AREA readable bytes, then a PROT_NONE page */
 static uint8_t big_buf[SLC_ACK_HDR_LEN + MAX_GROUPS * SLC_ACK_GROUP_LEN + 4 + 64];
 static struct slc_ack_group big_groups[MAX_GROUPS];
-
-/* Copy len bytes so that they end exactly at the guard page. */
-static uint8_t *
-guarded(const void *src, size_t len)
-{
-	uint8_t *p = guard_base + GUARD_AREA - len;
-
-	CU_ASSERT_FATAL(len <= GUARD_AREA);
-	if (len > 0)
-		memmove(p, src, len);
-	return p;
-}
 
 static void
 wr16(uint8_t *p, uint16_t v)
@@ -557,15 +544,9 @@ main(void)
 {
 	CU_pSuite s;
 	unsigned int fails;
-	long page = sysconf(_SC_PAGESIZE);
 
-	guard_base = mmap(NULL, GUARD_AREA + (size_t)page, PROT_READ | PROT_WRITE,
-		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guard_base == MAP_FAILED ||
-	    mprotect(guard_base + GUARD_AREA, (size_t)page, PROT_NONE) != 0) {
-		perror("test_ack: guard page");
+	if (guard_init("test_ack") != 0)
 		return 1;
-	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("ack", NULL, NULL);
@@ -593,6 +574,6 @@ main(void)
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
-	munmap(guard_base, GUARD_AREA + (size_t)page);
+	guard_fini();
 	return fails == 0 ? 0 : 1;
 }

@@ -23,24 +23,11 @@
 
 #include "slc_block.h"
 #include "slc_frame.h"
+#include "guard.h"
 
 #define BUF_LEN (1u << 20)
-#define GUARD_AREA (2u << 20)
 #define MAX_DATA (1u << 20)
 
-static uint8_t *guard_base;     /* GUARD_AREA readable bytes, then a PROT_NONE page */
-
-/* Copy len bytes so that they end exactly at the guard page. */
-static uint8_t *
-guarded(const void *src, size_t len)
-{
-	uint8_t *p = guard_base + GUARD_AREA - len;
-
-	CU_ASSERT_FATAL(len <= GUARD_AREA);
-	if (len > 0)
-		memmove(p, src, len);
-	return p;
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -953,16 +940,10 @@ main(void)
 {
 	CU_pSuite s;
 	unsigned int fails;
-	long page = sysconf(_SC_PAGESIZE);
 	size_t i;
 
-	guard_base = mmap(NULL, GUARD_AREA + (size_t)page, PROT_READ | PROT_WRITE,
-		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guard_base == MAP_FAILED ||
-	    mprotect(guard_base + GUARD_AREA, (size_t)page, PROT_NONE) != 0) {
-		perror("test_frame: guard page");
+	if (guard_init("test_frame") != 0)
 		return 1;
-	}
 	for (i = 0; i < sizeof(data_pool); i++)
 		data_pool[i] = (uint8_t)rng();
 
@@ -1000,6 +981,6 @@ main(void)
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
-	munmap(guard_base, GUARD_AREA + (size_t)page);
+	guard_fini();
 	return fails == 0 ? 0 : 1;
 }

@@ -17,6 +17,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "../slc_test.h"
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -48,36 +50,16 @@ static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* ------------------------------------------------------------ checksums */
 
-static uint32_t
-sum16(const uint8_t *b, uint32_t n, uint32_t s)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Checksum over an L4 message with the IPv4 (alen 4) or IPv6 (16) pseudo header. */
 static uint16_t
 l4sum(const uint8_t *src, const uint8_t *dst, uint32_t alen, uint8_t proto, const uint8_t *l4,
 	uint32_t len)
 {
-	uint32_t s = sum16(src, alen, 0);
+	uint32_t s = slc_test_sum16(src, alen, 0);
 
-	s = sum16(dst, alen, s);
+	s = slc_test_sum16(dst, alen, s);
 	s += proto + len;
-	return fold(sum16(l4, len, s));
+	return slc_test_csum_fold(slc_test_sum16(l4, len, s));
 }
 
 /* ------------------------------------------------------------- builders */
@@ -167,7 +149,7 @@ ip4_fix(struct pk *p)
 	uint32_t ihl = (p->b[p->l3] & 0xf) * 4u;
 
 	set16(p, p->l3 + 10, 0);
-	set16(p, p->l3 + 10, fold(sum16(p->b + p->l3, ihl, 0)));
+	set16(p, p->l3 + 10, slc_test_csum_fold(slc_test_sum16(p->b + p->l3, ihl, 0)));
 }
 
 /* IPv4 header (20 bytes) for l4len bytes that follow; frag = flags and offset field. */
@@ -261,7 +243,7 @@ icmp4(struct pk *p, const struct fo *o, uint8_t type, const uint8_t *pl, uint32_
 	put16(p, 0x0abc);           /* identifier */
 	put16(p, 7);                /* sequence */
 	putb(p, pl, plen);
-	set16(p, p->l4 + 2, fold(sum16(p->b + p->l4, 8 + plen, 0)));
+	set16(p, p->l4 + 2, slc_test_csum_fold(slc_test_sum16(p->b + p->l4, 8 + plen, 0)));
 }
 
 static void
@@ -1544,13 +1526,13 @@ test_slc_pkt_classify_echo4_reply(void)
 	CU_ASSERT(memcmp(b, peer_mac, 6) == 0);
 	CU_ASSERT(memcmp(b + 6, our_mac, 6) == 0);
 	CU_ASSERT(get16(b + 12) == 0x8100 && get16(b + 14) == 100 && get16(b + 16) == 0x0800);
-	CU_ASSERT_EQUAL(fold(sum16(b + l3, 20, 0)), 0);                 /* header checksum */
+	CU_ASSERT_EQUAL(slc_test_csum_fold(slc_test_sum16(b + l3, 20, 0)), 0);                 /* header checksum */
 	CU_ASSERT_EQUAL(get16(b + l3 + 2), 20 + 8 + sizeof(pl));
 	CU_ASSERT(b[l3 + 12] == 192 && b[l3 + 15] == 1);                 /* from us */
 	CU_ASSERT(b[l3 + 16] == 192 && b[l3 + 19] == 7);                 /* to the peer */
 	CU_ASSERT_EQUAL(b[l4], 0);                                       /* echo reply */
 	CU_ASSERT_EQUAL(b[l4 + 1], 0);
-	CU_ASSERT_EQUAL(fold(sum16(b + l4, 8 + sizeof(pl), 0)), 0);     /* ICMP checksum */
+	CU_ASSERT_EQUAL(slc_test_csum_fold(slc_test_sum16(b + l4, 8 + sizeof(pl), 0)), 0);     /* ICMP checksum */
 	CU_ASSERT_EQUAL(get16(b + l4 + 4), 0x0abc);
 	CU_ASSERT_EQUAL(get16(b + l4 + 6), 7);
 	CU_ASSERT(memcmp(b + l4 + 8, pl, sizeof(pl)) == 0);

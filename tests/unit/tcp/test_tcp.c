@@ -15,6 +15,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "../slc_test.h"
+
 #include "slc_tcp.h"
 #include "tcp_priv.h"                /* invariants of the random test, TCP_INIT_RTO_US */
 #include "tcp_test_util.h"
@@ -103,27 +105,7 @@ static const struct slc_tcp_ops ops = {
 	.closed = app_closed,
 };
 
-/* ------------------------------------------------------------ checksums */
-
-static uint32_t
-sum16(const uint8_t *b, uint32_t n, uint32_t s)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
+/* ------------------------------------------------------- byte access */
 
 static uint16_t
 get16(const uint8_t *b)
@@ -244,7 +226,7 @@ send_in(struct slc_tcp *t, const struct in *s)
 		f[n + 9] = 6;
 		put32(f + n + 12, PEER4);
 		put32(f + n + 16, OUR4);
-		put16(f + n + 10, fold(sum16(f + n, 20, 0)));
+		put16(f + n + 10, slc_test_csum_fold(slc_test_sum16(f + n, 20, 0)));
 		n += 20;
 	} else {
 		memset(f + n, 0, 40);
@@ -273,12 +255,12 @@ send_in(struct slc_tcp *t, const struct in *s)
 	n += s->len;
 	/* TCP checksum over the pseudo header. */
 	if (fam == 4) {
-		ps = sum16(f + l3 + 12, 8, 0);
+		ps = slc_test_sum16(f + l3 + 12, 8, 0);
 	} else {
-		ps = sum16(f + l3 + 8, 32, 0);
+		ps = slc_test_sum16(f + l3 + 8, 32, 0);
 	}
 	ps += 6 + (n - l4);
-	put16(f + l4 + 16, fold(sum16(f + l4, n - l4, ps)));
+	put16(f + l4 + 16, slc_test_csum_fold(slc_test_sum16(f + l4, n - l4, ps)));
 
 	m = rte_pktmbuf_alloc(pool);
 	CU_ASSERT_FATAL(m != NULL);
@@ -345,25 +327,25 @@ parse_out(struct rte_mbuf *m, struct out *o)
 	n += 2;
 	l3 = n;
 	if (o->fam == 4) {
-		CU_ASSERT_EQUAL(fold(sum16(f + l3, 20, 0)), 0);
+		CU_ASSERT_EQUAL(slc_test_csum_fold(slc_test_sum16(f + l3, 20, 0)), 0);
 		o->ttl = f[l3 + 8];
 		o->df = (get16(f + l3 + 6) & 0x4000) != 0;
 		CU_ASSERT_EQUAL(get32(f + l3 + 12), OUR4);
 		CU_ASSERT_EQUAL(get32(f + l3 + 16), PEER4);
 		tot = get16(f + l3 + 2) - 20;
 		l4 = l3 + 20;
-		ps = sum16(f + l3 + 12, 8, 0);
+		ps = slc_test_sum16(f + l3 + 12, 8, 0);
 	} else {
 		o->ttl = f[l3 + 7];
 		CU_ASSERT(memcmp(f + l3 + 8, our6, 16) == 0);
 		CU_ASSERT(memcmp(f + l3 + 24, peer6, 16) == 0);
 		tot = get16(f + l3 + 4);
 		l4 = l3 + 40;
-		ps = sum16(f + l3 + 8, 32, 0);
+		ps = slc_test_sum16(f + l3 + 8, 32, 0);
 	}
 	CU_ASSERT_EQUAL(m->data_len, l4 + tot);
 	ps += 6 + tot;
-	o->csum_ok = fold(sum16(f + l4, tot, ps)) == 0;
+	o->csum_ok = slc_test_csum_fold(slc_test_sum16(f + l4, tot, ps)) == 0;
 	o->sport = get16(f + l4);
 	o->dport = get16(f + l4 + 2);
 	o->seq = get32(f + l4 + 4);
